@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything ftpgate needs to build, test and run its namespace lab on Debian 12.
+# Idempotent: run it as often as you like. Needs root (apt-get).
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang
+  libmnl-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libpcap-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # kernel tooling used by rules/, the lab and the tests
+  iproute2 nftables iptables conntrack tcpdump
+  # real FTP peers for the lab
+  vsftpd python3-pyftpdlib curl lftp
+  # misc
+  python3 procps psmisc
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# vsftpd's package starts a system-wide instance listening on :21; the lab starts its own
+# instances inside namespaces and must not share the host's.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet vsftpd 2>/dev/null; then
+  systemctl stop vsftpd || true
+  systemctl disable vsftpd >/dev/null 2>&1 || true
+fi
+pkill -x vsftpd 2>/dev/null || true
+echo "install-deps: all packages present"

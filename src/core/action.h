@@ -1,0 +1,60 @@
+#pragma once
+// What the engine decides, delivered synchronously to an ActionSink while the segment that caused
+// it is being processed (so the live daemon installs an expectation before the verdict).
+#include <cstdint>
+#include <string_view>
+
+#include "core/flow.h"
+#include "core/ip_address.h"
+#include "core/policy.h"
+#include "core/reason.h"
+
+namespace ftpgate {
+
+enum class DataMode : uint8_t { kActive, kPassive };
+
+// The control line that announced the data endpoint.
+enum class Announcement : uint8_t { kPort, kEprt, kLprt, k227, k228, k229 };
+std::string_view announcement_name(Announcement a);
+
+// The data connection to admit: from `src` (any source port) to `dst`:`dport`, TCP.
+struct Expectation {
+  uint64_t id = 0;  // unique per engine
+  DataMode mode = DataMode::kActive;
+  Announcement announcement = Announcement::kPort;
+  IpAddress src;
+  IpAddress dst;
+  uint16_t dport = 0;
+  Micros expires = 0;
+};
+
+enum class SessionEvent : uint8_t {
+  kTlsStart,   // AUTH TLS/SSL answered 234: the channel is encrypted from here on
+  kTlsEnd,     // TLS records stopped in one direction
+  kResume,     // clear-text parsing resumed in one direction
+  kPickup,     // a session picked up mid-stream (no SYN seen)
+  kClosed,     // FIN both ways or RST: drop the session's expectations
+  kExpired,    // idle timeout: drop the session's expectations
+};
+std::string_view session_event_name(SessionEvent e);
+
+struct Action {
+  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent };
+  Kind kind = Kind::kAnomaly;
+  const ControlFlow* flow = nullptr;  // valid during the callback only
+  uint64_t session_id = 0;
+  Direction direction = Direction::kToServer;
+  Micros now = 0;
+  Expectation expectation;            // kExpect
+  Reason reason = Reason::kCount;     // kReject, kAnomaly
+  SessionEvent event = SessionEvent::kClosed;  // kEvent
+  std::string_view line;              // the control line concerned, if any (valid in callback)
+};
+
+class ActionSink {
+ public:
+  virtual ~ActionSink() = default;
+  virtual void on_action(const Action& action) = 0;
+};
+
+}  // namespace ftpgate

@@ -1,0 +1,109 @@
+#include "core/engine.h"
+
+namespace ftpgate {
+
+static constexpr Micros kExpiryScanInterval = 1'000'000;
+
+Engine::Engine(const Policy& policy, const std::vector<uint16_t>& control_ports, ActionSink& sink)
+    : policy_(policy), sink_(sink) {
+  for (uint16_t p : control_ports) control_ports_.set(p);
+}
+
+DecodeStatus Engine::on_packet(std::string_view ip_packet, Micros now) {
+  DecodeResult d = decode_ip_packet(ip_packet);
+  if (d.status == DecodeStatus::kOk) on_segment(d.segment, now);
+  return d.status;
+}
+
+const Session* Engine::find(const ControlFlow& flow) const {
+  auto it = sessions_.find(flow);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+void Engine::on_segment(const TcpSegment& seg, Micros now) {
+  Direction dir;
+  ControlFlow key;
+  if (control_ports_.test(seg.dport)) {
+    dir = Direction::kToServer;
+    key = ControlFlow{seg.src, seg.dst, seg.sport, seg.dport};
+  } else if (control_ports_.test(seg.sport)) {
+    dir = Direction::kToClient;
+    key = ControlFlow{seg.dst, seg.src, seg.dport, seg.sport};
+  } else {
+    return;
+  }
+  ++counters_.segments;
+  counters_.payload_bytes += seg.payload.size();
+  if (now >= next_expiry_scan_) {
+    expire(now);
+    next_expiry_scan_ = now + kExpiryScanInterval;
+  }
+
+  const bool opening_syn = seg.has(tcp_flags::kSyn) && !seg.has(tcp_flags::kAck);
+  auto it = sessions_.find(key);
+  if (it != sessions_.end() && opening_syn && it->second.is_reopened_by(seg)) {
+    // A new connection on the same addresses and ports (a FIN or RST we never saw).
+    end_session(it, SessionEvent::kClosed, now);
+    it = sessions_.end();
+  }
+  if (it == sessions_.end()) {
+    // Only a SYN or data can start tracking; a stray ACK, FIN or RST cannot.
+    if (seg.has(tcp_flags::kRst) || (seg.payload.empty() && !seg.has(tcp_flags::kSyn))) return;
+    if (sessions_.size() >= policy_.max_sessions) expire(now);
+    if (sessions_.size() >= policy_.max_sessions) {
+      ++counters_.uninspected_segments;
+      counters_.count(Reason::kSessionTableFull);
+      Action a;
+      a.kind = Action::Kind::kAnomaly;
+      a.flow = &key;
+      a.direction = dir;
+      a.now = now;
+      a.reason = Reason::kSessionTableFull;
+      sink_.on_action(a);
+      return;
+    }
+    it = sessions_.try_emplace(key, key, ++next_session_id_, policy_, now).first;
+    ++counters_.sessions_created;
+    ++counters_.sessions_active;
+    if (!seg.has(tcp_flags::kSyn)) emit_event(key, it->second.id(), SessionEvent::kPickup, now);
+  }
+  SessionContext ctx{policy_, counters_, sink_, next_expectation_id_};
+  if (it->second.on_segment(dir, seg, now, ctx) == Session::State::kClosed)
+    end_session(it, SessionEvent::kClosed, now);
+}
+
+void Engine::expire(Micros now) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto next = std::next(it);
+    if (now - it->second.last_seen() >= policy_.session_idle_timeout) {
+      end_session(it, SessionEvent::kExpired, now);
+    } else {
+      it->second.expire_expectations(now, counters_);
+    }
+    it = next;
+  }
+}
+
+void Engine::end_session(Table::iterator it, SessionEvent why, Micros now) {
+  it->second.drop_expectations(counters_);
+  emit_event(it->first, it->second.id(), why, now);
+  if (why == SessionEvent::kExpired) {
+    ++counters_.sessions_expired;
+  } else {
+    ++counters_.sessions_closed;
+  }
+  --counters_.sessions_active;
+  sessions_.erase(it);
+}
+
+void Engine::emit_event(const ControlFlow& flow, uint64_t session_id, SessionEvent e, Micros now) {
+  Action a;
+  a.kind = Action::Kind::kEvent;
+  a.flow = &flow;
+  a.session_id = session_id;
+  a.now = now;
+  a.event = e;
+  sink_.on_action(a);
+}
+
+}  // namespace ftpgate

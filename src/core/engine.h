@@ -1,0 +1,56 @@
+#pragma once
+// The engine: finds the control connection of each TCP segment, keeps one Session per control
+// connection, expires idle ones, and passes every decision to an ActionSink. Pure: the caller
+// supplies the time of each call (live: a monotonic clock; replay: capture timestamps).
+#include <bitset>
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/action.h"
+#include "core/counters.h"
+#include "core/flow.h"
+#include "core/packet_decoder.h"
+#include "core/policy.h"
+#include "core/session.h"
+#include "core/tcp_segment.h"
+
+namespace ftpgate {
+
+class Engine {
+ public:
+  Engine(const Policy& policy, const std::vector<uint16_t>& control_ports, ActionSink& sink);
+
+  // Decodes an IP packet and handles it if it is TCP on a control port.
+  DecodeStatus on_packet(std::string_view ip_packet, Micros now);
+  void on_segment(const TcpSegment& seg, Micros now);
+
+  // Ends idle sessions and forgets timed-out expectations. on_segment calls it at most once per
+  // second of the caller's clock; a live daemon also calls it from a timer.
+  void expire(Micros now);
+
+  // Replaces the policy (SIGHUP). Limits apply to what happens next.
+  void set_policy(const Policy& policy) { policy_ = policy; }
+  const Policy& policy() const { return policy_; }
+  bool is_control_port(uint16_t port) const { return control_ports_.test(port); }
+  const Counters& counters() const { return counters_; }
+  size_t session_count() const { return sessions_.size(); }
+  const Session* find(const ControlFlow& flow) const;
+
+ private:
+  using Table = std::unordered_map<ControlFlow, Session, ControlFlowHash>;
+  void end_session(Table::iterator it, SessionEvent why, Micros now);
+  void emit_event(const ControlFlow& flow, uint64_t session_id, SessionEvent e, Micros now);
+
+  Policy policy_;
+  std::bitset<65536> control_ports_;
+  ActionSink& sink_;
+  Counters counters_;
+  Table sessions_;
+  uint64_t next_session_id_ = 0;
+  uint64_t next_expectation_id_ = 0;
+  Micros next_expiry_scan_ = 0;
+};
+
+}  // namespace ftpgate

@@ -1,0 +1,94 @@
+#pragma once
+// Splits one direction of the reassembled control stream into lines. A line ends at LF; a CR
+// right before it is removed ("PORT ...\r\n" and "PORT ...\n" give the same line; RFC 959 says
+// CRLF, real clients sometimes send bare LF). The parser only ever sees complete lines.
+//
+// A line longer than max_length is reported once, truncated, with too_long set, and the rest of
+// it up to the next LF is discarded: the tail of an over-long line is never taken for a new line.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace ftpgate {
+
+class LineAssembler {
+ public:
+  explicit LineAssembler(uint32_t max_length) : max_(max_length) {}
+
+  // Calls on_line(std::string_view line, bool too_long) -> bool for each line completed by
+  // `bytes`. When on_line returns false, stops and returns how many bytes of `bytes` were used
+  // (the rest belongs to whatever the caller switches to, e.g. TLS records).
+  template <class OnLine>
+  size_t feed(std::string_view bytes, OnLine&& on_line) {
+    const size_t total = bytes.size();
+    while (!bytes.empty()) {
+      const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
+      if (nl == nullptr) {
+        if (!discarding_) keep_partial(bytes, on_line);
+        return total;
+      }
+      const size_t n = static_cast<size_t>(static_cast<const char*>(nl) - bytes.data());
+      std::string_view chunk = bytes.substr(0, n);
+      bytes.remove_prefix(n + 1);
+      if (discarding_) {
+        discarding_ = false;
+        continue;
+      }
+      std::string_view line = chunk;
+      if (!partial_.empty()) {
+        partial_.append(chunk);
+        line = partial_;
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      bool go_on;
+      if (line.size() > max_) {
+        go_on = on_line(line.substr(0, max_), true);
+      } else {
+        go_on = on_line(line, false);
+      }
+      clear_partial();
+      if (!go_on) return total - bytes.size();
+    }
+    return total;
+  }
+
+  // Forget the partial line and skip to the next LF (after a gap in the stream).
+  void resync() {
+    clear_partial();
+    discarding_ = true;
+  }
+  // Forget everything; the next byte starts a line.
+  void reset() {
+    clear_partial();
+    discarding_ = false;
+  }
+  size_t buffered() const { return partial_.size(); }
+  size_t capacity() const { return partial_.capacity(); }
+
+ private:
+  template <class OnLine>
+  void keep_partial(std::string_view bytes, OnLine& on_line) {
+    // One byte of room for the CR of a line of exactly max_length split before its LF.
+    if (partial_.size() + bytes.size() > size_t{max_} + 1) {
+      if (partial_.size() < max_) partial_.append(bytes.substr(0, max_ - partial_.size()));
+      partial_.resize(max_);
+      on_line(std::string_view(partial_), true);
+      clear_partial();
+      discarding_ = true;
+      return;
+    }
+    partial_.append(bytes);
+  }
+  void clear_partial() {
+    partial_.clear();
+    // An idle session keeps at most a small buffer (memory per tracked session).
+    if (partial_.capacity() > 256) std::string().swap(partial_);
+  }
+
+  uint32_t max_;
+  bool discarding_ = false;
+  std::string partial_;
+};
+
+}  // namespace ftpgate

@@ -1,0 +1,50 @@
+#pragma once
+// The commands a client has sent that the server has not answered yet, oldest first. FTP answers
+// commands in order (RFC 959 section 4.2), so each final reply (2xx-5xx) answers the oldest one:
+// this is how a 227 is matched to its PASV even when the client pipelines "TYPE I", "PASV".
+#include <array>
+#include <cstdint>
+
+#include "core/control_line.h"
+
+namespace ftpgate {
+
+class PendingCommands {
+ public:
+  static constexpr uint32_t kCapacity = 64;  // hard ceiling for policy.max_pending_commands
+
+  // False when `limit` commands are already pending (the command is not remembered).
+  bool push(Verb v, uint32_t limit) {
+    if (count_ >= limit || count_ >= kCapacity) return false;
+    ring_[(head_ + count_) % kCapacity] = v;
+    ++count_;
+    return true;
+  }
+  // The command a final reply answers; kOther with empty() when nothing is pending (greeting,
+  // or a session picked up mid-stream).
+  Verb pop() {
+    if (count_ == 0) return Verb::kOther;
+    Verb v = ring_[head_];
+    head_ = static_cast<uint8_t>((head_ + 1) % kCapacity);
+    --count_;
+    return v;
+  }
+  Verb front() const { return count_ ? ring_[head_] : Verb::kOther; }
+  bool empty() const { return count_ == 0; }
+  uint32_t size() const { return count_; }
+  bool contains_active_offer() const {
+    for (uint32_t i = 0; i < count_; ++i) {
+      Verb v = ring_[(head_ + i) % kCapacity];
+      if (v == Verb::kPort || v == Verb::kEprt || v == Verb::kLprt) return true;
+    }
+    return false;
+  }
+  void clear() { head_ = count_ = 0; }
+
+ private:
+  std::array<Verb, kCapacity> ring_{};
+  uint8_t head_ = 0;
+  uint8_t count_ = 0;
+};
+
+}  // namespace ftpgate

@@ -1,0 +1,46 @@
+#pragma once
+// Policy and limits of the engine. Every growth point has a named limit with a finite default;
+// hitting one is a counted anomaly (see reason.h), never a crash or a silent drop.
+#include <cstdint>
+#include <vector>
+
+namespace ftpgate {
+
+using Micros = int64_t;  // time in microseconds, from the caller's clock
+
+struct Policy {
+  // --- strict checks (each switchable) ---
+  // Address in PORT/EPRT/LPRT must equal the client's, in 227/228 the server's. Off = "loose",
+  // as the kernel's nf_conntrack_ftp loose=1: the expectation goes to the announced address.
+  bool require_peer_address = true;
+  // Data ports below this are refused (privileged services: 22, 25, ...). 0 disables the check.
+  uint16_t min_data_port = 1024;
+  // 227/228/229 are believed only as the answer to a pending PASV/LPSV/EPSV.
+  bool require_pending_passive = true;
+  // Replies from the client side and commands from the server side are refused.
+  bool refuse_wrong_direction = true;
+  // A new PORT/EPRT/LPRT while the previous one is unanswered is refused.
+  bool refuse_unanswered_port = true;
+
+  // --- limits ---
+  // Outstanding expectations per control connection; the newest replaces the oldest (kernel: 1).
+  uint32_t max_expectations_per_session = 1;
+  // Outstanding expectations in total. Keep it well below the kernel's nf_conntrack_expect_max,
+  // which other helpers share. Symptom that it is too low: expectation_table_full rejects.
+  uint32_t max_expectations_total = 1024;
+  // How long an expectation lives unless used (the daemon sets the kernel timeout to this).
+  Micros expectation_timeout = 30'000'000;
+  // Longest control line (without CRLF). Symptom that it is too low: line_too_long anomalies on
+  // legitimate long path names.
+  uint32_t max_line_length = 2048;
+  // Out-of-order bytes buffered per direction while waiting for a missing segment.
+  uint32_t max_out_of_order_bytes = 16384;
+  // Unanswered commands remembered per session (pipelining depth).
+  uint32_t max_pending_commands = 32;
+  // Control connections tracked at once.
+  uint32_t max_sessions = 65536;
+  // A session with no packet for this long is forgotten.
+  Micros session_idle_timeout = 3600LL * 1'000'000;
+};
+
+}  // namespace ftpgate

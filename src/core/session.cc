@@ -1,0 +1,304 @@
+#include "core/session.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ftpgate {
+namespace {
+
+bool is_passive_code(uint16_t code) { return code == 227 || code == 228 || code == 229; }
+
+Verb verb_answered_by(uint16_t code) {
+  switch (code) {
+    case 227: return Verb::kPasv;
+    case 228: return Verb::kLpsv;
+    default: return Verb::kEpsv;
+  }
+}
+
+DataEndpoint parse_passive_text(uint16_t code, std::string_view text) {
+  switch (code) {
+    case 227: return parse_227_text(text);
+    case 228: return parse_228_text(text);
+    default: return parse_229_text(text);
+  }
+}
+
+Reason parse_failure_reason(ParseStatus status, Reason malformed) {
+  switch (status) {
+    case ParseStatus::kOutOfRange: return Reason::kOutOfRange;
+    case ParseStatus::kUnsupportedFamily: return Reason::kUnsupportedFamily;
+    default: return malformed;
+  }
+}
+
+}  // namespace
+
+Session::Session(const ControlFlow& flow, uint64_t id, const Policy& policy, Micros now)
+    : flow_(flow), id_(id), last_seen_(now), to_server_(policy), to_client_(policy) {}
+
+Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros now,
+                                   SessionContext& ctx) {
+  last_seen_ = now;
+  now_ = now;
+  if (seg.has(tcp_flags::kRst)) return State::kClosed;
+  Stream& s = stream(dir);
+  uint32_t data_seq = seg.seq;
+  if (seg.has(tcp_flags::kSyn)) {
+    data_seq = seg.seq + 1;  // the SYN occupies one sequence number
+    if (!s.tcp.initialized()) s.tcp.start_at(data_seq);
+  }
+  if (!s.tcp.initialized()) {
+    if (seg.payload.empty()) return State::kOpen;  // nothing to anchor the stream on yet
+    // Picked up mid-stream (the gateway started after the connection did). As the kernel's
+    // SEQ_PICKUP: take the first payload as the start of a line.
+    s.tcp.start_at(data_seq);
+    ++ctx.counters.midstream_pickups;
+  }
+  if (seg.has(tcp_flags::kAck)) {
+    // Bytes the peer acknowledges that we never saw: skip the hole and resynchronise lines.
+    const Direction other = opposite(dir);
+    Stream& o = stream(other);
+    if (o.tcp.initialized() && o.tcp.skip_gap(o.tcp.widen(seg.ack))) {
+      current_dir_ = other;
+      report(Reason::kStreamGap, {}, ctx);
+      o.lines.reset();  // the next byte starts a line, as on pickup (kernel SEQ_PICKUP)
+      o.tcp.drain([&](std::string_view b) { deliver(other, b, ctx); });
+    }
+  }
+  if (!seg.payload.empty()) {
+    current_dir_ = dir;
+    ReassemblyReport rep =
+        s.tcp.push(data_seq, seg.payload, [&](std::string_view b) { deliver(dir, b, ctx); });
+    ctx.counters.retransmitted_bytes += rep.retransmitted_bytes;
+    current_dir_ = dir;
+    if (rep.out_of_order_limit) report(Reason::kOutOfOrderLimit, {}, ctx);
+    if (rep.overlap_mismatch) report(Reason::kOverlapMismatch, {}, ctx);
+  }
+  if (seg.has(tcp_flags::kFin)) s.fin = true;
+  return (to_server_.fin && to_client_.fin) ? State::kClosed : State::kOpen;
+}
+
+void Session::deliver(Direction dir, std::string_view bytes, SessionContext& ctx) {
+  if (tls_) return;  // encrypted: nothing to read
+  stream(dir).lines.feed(bytes, [&](std::string_view line, bool too_long) {
+    return on_line(dir, line, too_long, ctx);
+  });
+}
+
+bool Session::on_line(Direction dir, std::string_view line, bool too_long, SessionContext& ctx) {
+  current_dir_ = dir;
+  bool parse_it = true;
+  if (too_long) {
+    report(Reason::kLineTooLong, line, ctx);
+    parse_it = false;
+  } else if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+    report(Reason::kNulInLine, line, ctx);
+    parse_it = false;
+  }
+  if (dir == Direction::kToServer) {
+    ++ctx.counters.lines_to_server;
+    on_command(line, parse_it, ctx);
+    return !tls_;
+  }
+  ++ctx.counters.lines_to_client;
+  return on_reply(line, parse_it, ctx);
+}
+
+void Session::on_command(std::string_view line, bool parse_it, SessionContext& ctx) {
+  Verb remembered = Verb::kOther;
+  if (parse_it) {
+    const ReplyLine as_reply = parse_reply_line(line);
+    if (ctx.policy.refuse_wrong_direction && as_reply.is_reply_start &&
+        is_passive_code(as_reply.code)) {
+      report(Reason::kReplyFromClient, line, ctx);
+    } else {
+      const Command cmd = parse_command(line);
+      remembered = cmd.verb;
+      if (cmd.verb == Verb::kPort || cmd.verb == Verb::kEprt || cmd.verb == Verb::kLprt) {
+        if (ctx.policy.refuse_unanswered_port && pending_.contains_active_offer()) {
+          report(Reason::kPortUnanswered, line, ctx);
+        } else {
+          DataEndpoint ep = cmd.verb == Verb::kPort   ? parse_port_argument(cmd.argument)
+                            : cmd.verb == Verb::kEprt ? parse_eprt_argument(cmd.argument)
+                                                      : parse_lprt_argument(cmd.argument);
+          ep.begin += cmd.argument_offset;
+          ep.end += cmd.argument_offset;
+          offer_active(cmd.verb, ep, line, ctx);
+        }
+      }
+    }
+  }
+  if (!pending_.push(remembered, ctx.policy.max_pending_commands))
+    report(Reason::kPendingCommandLimit, line, ctx);
+}
+
+bool Session::on_reply(std::string_view line, bool parse_it, SessionContext& ctx) {
+  const ReplyLine r = parse_reply_line(line);
+  if (in_multiline_) {
+    // RFC 959 4.2: only "<same code><SP>" ends a multi-line reply; lines in between are text,
+    // whatever digits they start with.
+    const bool ends = r.is_reply_start && !r.continues && r.code == multiline_code_;
+    if (!ends) {
+      if (parse_it && is_passive_code(multiline_code_) && !multiline_endpoint_.ok())
+        multiline_endpoint_ = parse_passive_text(multiline_code_, line);
+      return true;
+    }
+    in_multiline_ = false;
+    return finish_reply(r.code, parse_it ? r.text : std::string_view{}, line, parse_it, ctx);
+  }
+  if (!r.is_reply_start) {
+    if (parse_it && ctx.policy.refuse_wrong_direction) {
+      const Verb v = parse_command(line).verb;
+      if (v == Verb::kPort || v == Verb::kEprt || v == Verb::kLprt)
+        report(Reason::kCommandFromServer, line, ctx);
+    }
+    return true;
+  }
+  multiline_endpoint_ = DataEndpoint{};
+  if (r.continues) {
+    in_multiline_ = true;
+    multiline_code_ = r.code;
+    if (parse_it && is_passive_code(r.code)) multiline_endpoint_ = parse_passive_text(r.code, r.text);
+    return true;
+  }
+  return finish_reply(r.code, r.text, line, parse_it, ctx);
+}
+
+bool Session::finish_reply(uint16_t code, std::string_view text, std::string_view line,
+                           bool parse_it, SessionContext& ctx) {
+  const Verb answered = is_final_code(code) ? pending_.pop() : Verb::kOther;
+  if (is_passive_code(code)) {
+    if (ctx.policy.require_pending_passive && answered != verb_answered_by(code)) {
+      report(Reason::kUnsolicitedReply, line, ctx);
+      return true;
+    }
+    if (!parse_it && !multiline_endpoint_.ok()) return true;
+    const DataEndpoint ep =
+        multiline_endpoint_.ok() ? multiline_endpoint_ : parse_passive_text(code, text);
+    offer_passive(code, ep, line, ctx);
+    return true;
+  }
+  if (code == 234 && answered == Verb::kAuthTls) {
+    // AUTH TLS accepted (RFC 4217 section 4): from the next byte on, both directions are TLS.
+    tls_ = true;
+    pending_.clear();
+    ++ctx.counters.tls_sessions;
+    event(SessionEvent::kTlsStart, ctx);
+    return false;
+  }
+  return true;
+}
+
+void Session::offer_active(Verb verb, const DataEndpoint& ep, std::string_view line,
+                           SessionContext& ctx) {
+  const Announcement ann = verb == Verb::kPort   ? Announcement::kPort
+                           : verb == Verb::kEprt ? Announcement::kEprt
+                                                 : Announcement::kLprt;
+  const Reason malformed = verb == Verb::kPort   ? Reason::kMalformedPort
+                           : verb == Verb::kEprt ? Reason::kMalformedEprt
+                                                 : Reason::kMalformedLprt;
+  if (!ep.ok()) return report(parse_failure_reason(ep.status, malformed), line, ctx);
+  if (verb == Verb::kPort && flow_.client.is_v6())
+    return report(Reason::kIpv4TupleOnIpv6, line, ctx);
+  if (ep.address.family() != flow_.client.family())
+    return report(Reason::kFamilyMismatch, line, ctx);
+  if (ctx.policy.require_peer_address && ep.address != flow_.client)
+    return report(Reason::kBounceAddress, line, ctx);
+  if (ep.port < ctx.policy.min_data_port) return report(Reason::kPrivilegedPort, line, ctx);
+  // Active: the server connects from its own address (any port) to the announced endpoint.
+  admit(DataMode::kActive, ann, flow_.server, ep.address, ep.port, line, ctx);
+}
+
+void Session::offer_passive(uint16_t code, const DataEndpoint& ep, std::string_view line,
+                            SessionContext& ctx) {
+  const Announcement ann = code == 227   ? Announcement::k227
+                           : code == 228 ? Announcement::k228
+                                         : Announcement::k229;
+  const Reason malformed = code == 227   ? Reason::kMalformed227
+                           : code == 228 ? Reason::kMalformed228
+                                         : Reason::kMalformed229;
+  if (!ep.ok()) return report(parse_failure_reason(ep.status, malformed), line, ctx);
+  if (code == 227 && flow_.server.is_v6()) return report(Reason::kIpv4TupleOnIpv6, line, ctx);
+  // 229 carries no address: the data connection goes to the control connection's server.
+  const IpAddress& dst = ep.has_address ? ep.address : flow_.server;
+  if (dst.family() != flow_.server.family()) return report(Reason::kFamilyMismatch, line, ctx);
+  if (ctx.policy.require_peer_address && dst != flow_.server)
+    return report(Reason::kBounceAddress, line, ctx);
+  if (ep.port < ctx.policy.min_data_port) return report(Reason::kPrivilegedPort, line, ctx);
+  // Passive: the client connects from its own address (any port) to the announced endpoint.
+  admit(DataMode::kPassive, ann, flow_.client, dst, ep.port, line, ctx);
+}
+
+void Session::admit(DataMode mode, Announcement ann, const IpAddress& src, const IpAddress& dst,
+                    uint16_t dport, std::string_view line, SessionContext& ctx) {
+  expire_expectations(now_, ctx.counters);
+  const size_t per_session = std::max<uint32_t>(1, ctx.policy.max_expectations_per_session);
+  if (outstanding_.size() >= per_session) {
+    // Newest replaces oldest, as the kernel helper does with max_expected = 1.
+    outstanding_.erase(outstanding_.begin());
+    ++ctx.counters.expectations_replaced;
+    --ctx.counters.expectations_outstanding;
+  }
+  if (ctx.counters.expectations_outstanding >= ctx.policy.max_expectations_total)
+    return report(Reason::kExpectationTableFull, line, ctx);
+  Action a;
+  a.kind = Action::Kind::kExpect;
+  a.flow = &flow_;
+  a.session_id = id_;
+  a.direction = current_dir_;
+  a.now = now_;
+  a.line = line;
+  Expectation& e = a.expectation;
+  e.id = ++ctx.next_expectation_id;
+  e.mode = mode;
+  e.announcement = ann;
+  e.src = src;
+  e.dst = dst;
+  e.dport = dport;
+  e.expires = now_ + ctx.policy.expectation_timeout;
+  outstanding_.push_back(Outstanding{e.id, e.expires});
+  ++ctx.counters.expectations;
+  ++ctx.counters.expectations_outstanding;
+  ctx.sink.on_action(a);
+}
+
+void Session::expire_expectations(Micros now, Counters& counters) {
+  const auto live_end = std::remove_if(outstanding_.begin(), outstanding_.end(),
+                                       [now](const Outstanding& o) { return o.expires <= now; });
+  counters.expectations_outstanding -= static_cast<uint64_t>(outstanding_.end() - live_end);
+  outstanding_.erase(live_end, outstanding_.end());
+}
+
+size_t Session::drop_expectations(Counters& counters) {
+  const size_t n = outstanding_.size();
+  counters.expectations_outstanding -= n;
+  outstanding_.clear();
+  return n;
+}
+
+void Session::report(Reason r, std::string_view line, SessionContext& ctx) {
+  ctx.counters.count(r);
+  Action a;
+  a.kind = reason_is_rejection(r) ? Action::Kind::kReject : Action::Kind::kAnomaly;
+  a.flow = &flow_;
+  a.session_id = id_;
+  a.direction = current_dir_;
+  a.now = now_;
+  a.reason = r;
+  a.line = line;
+  ctx.sink.on_action(a);
+}
+
+void Session::event(SessionEvent e, SessionContext& ctx) {
+  Action a;
+  a.kind = Action::Kind::kEvent;
+  a.flow = &flow_;
+  a.session_id = id_;
+  a.direction = current_dir_;
+  a.now = now_;
+  a.event = e;
+  ctx.sink.on_action(a);
+}
+
+}  // namespace ftpgate

@@ -1,0 +1,97 @@
+#pragma once
+// One FTP control connection: per-direction TCP reassembly and line assembly, the command/reply
+// dialogue, and the data connections it negotiates.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/action.h"
+#include "core/control_line.h"
+#include "core/counters.h"
+#include "core/data_endpoint_parser.h"
+#include "core/flow.h"
+#include "core/line_assembler.h"
+#include "core/pending_commands.h"
+#include "core/policy.h"
+#include "core/tcp_reassembler.h"
+#include "core/tcp_segment.h"
+
+namespace ftpgate {
+
+// What a session needs from its engine: policy, counters, where actions go, id source.
+struct SessionContext {
+  const Policy& policy;
+  Counters& counters;
+  ActionSink& sink;
+  uint64_t& next_expectation_id;
+};
+
+class Session {
+ public:
+  Session(const ControlFlow& flow, uint64_t id, const Policy& policy, Micros now);
+
+  enum class State : uint8_t { kOpen, kClosed };
+  State on_segment(Direction dir, const TcpSegment& seg, Micros now, SessionContext& ctx);
+
+  // A SYN opening a new connection on this session's addresses and ports (its sequence number
+  // does not continue the stream we track).
+  bool is_reopened_by(const TcpSegment& syn) const {
+    return to_server_.tcp.initialized() && to_server_.tcp.widen(syn.seq + 1) != to_server_.tcp.next();
+  }
+
+  // Forgets expectations whose timeout passed (the kernel has dropped them by then).
+  void expire_expectations(Micros now, Counters& counters);
+  // Forgets all expectations (the session ends); returns how many there were.
+  size_t drop_expectations(Counters& counters);
+
+  const ControlFlow& flow() const { return flow_; }
+  uint64_t id() const { return id_; }
+  Micros last_seen() const { return last_seen_; }
+  size_t outstanding_expectations() const { return outstanding_.size(); }
+  bool tls() const { return tls_; }
+
+ private:
+  struct Stream {
+    explicit Stream(const Policy& p)
+        : tcp(p.max_out_of_order_bytes), lines(p.max_line_length) {}
+    TcpReassembler tcp;
+    LineAssembler lines;
+    bool fin = false;
+  };
+  struct Outstanding {
+    uint64_t id;
+    Micros expires;
+  };
+
+  void deliver(Direction dir, std::string_view bytes, SessionContext& ctx);
+  bool on_line(Direction dir, std::string_view line, bool too_long, SessionContext& ctx);
+  void on_command(std::string_view line, bool parse_it, SessionContext& ctx);
+  bool on_reply(std::string_view line, bool parse_it, SessionContext& ctx);
+  bool finish_reply(uint16_t code, std::string_view text, std::string_view line, bool parse_it,
+                    SessionContext& ctx);
+  void offer_active(Verb verb, const DataEndpoint& ep, std::string_view line, SessionContext& ctx);
+  void offer_passive(uint16_t code, const DataEndpoint& ep, std::string_view line,
+                     SessionContext& ctx);
+  void admit(DataMode mode, Announcement ann, const IpAddress& src, const IpAddress& dst,
+             uint16_t dport, std::string_view line, SessionContext& ctx);
+  void report(Reason r, std::string_view line, SessionContext& ctx);
+  void event(SessionEvent e, SessionContext& ctx);
+  Stream& stream(Direction d) { return d == Direction::kToServer ? to_server_ : to_client_; }
+
+  ControlFlow flow_;
+  uint64_t id_;
+  Micros last_seen_;
+  Micros now_ = 0;              // time of the segment being processed
+  Direction current_dir_ = Direction::kToServer;
+  Stream to_server_;
+  Stream to_client_;
+  PendingCommands pending_;
+  // Multi-line reply in progress ("227-" ... "227 ").
+  bool in_multiline_ = false;
+  uint16_t multiline_code_ = 0;
+  DataEndpoint multiline_endpoint_;  // first endpoint found in a multi-line 227/228/229
+  bool tls_ = false;
+  std::vector<Outstanding> outstanding_;
+};
+
+}  // namespace ftpgate

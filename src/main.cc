@@ -1,0 +1,29 @@
+// ftpgate: userspace FTP application-layer gateway. Subcommand dispatch only.
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "app/replay_command.h"
+
+namespace {
+const char kUsage[] =
+    "usage: ftpgate <command> [options]\n"
+    "commands:\n"
+    "  replay   run the engine over pcap/pcapng files, print JSON decisions\n"
+    "Run 'ftpgate <command> --help' for a command's options.\n";
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string_view cmd = argv[1];
+  if (cmd == "replay") return ftpgate::replay_command(argc - 2, argv + 2);
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "ftpgate: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,157 @@
+#include "pcap/replay.h"
+
+#include <string>
+
+#include "core/action.h"
+#include "core/engine.h"
+#include "pcap/link_layer.h"
+#include "pcap/pcap_file.h"
+#include "util/json_writer.h"
+
+namespace ftpgate {
+namespace {
+
+void write_control(JsonObject& o, const ControlFlow& f) {
+  o.open("control")
+      .str("client", f.client.to_string())
+      .num("client_port", f.client_port)
+      .str("server", f.server.to_string())
+      .num("server_port", f.server_port)
+      .end();
+}
+
+// Prints the engine's actions as JSON lines. Session close/expiry events are the daemon's
+// business and are not printed.
+class JsonLinesSink : public ActionSink {
+ public:
+  explicit JsonLinesSink(std::ostream& out) : out_(out) {}
+
+  void on_action(const Action& a) override {
+    if (a.kind == Action::Kind::kEvent &&
+        (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired))
+      return;
+    line_.clear();
+    JsonObject o(line_);
+    switch (a.kind) {
+      case Action::Kind::kExpect: {
+        const Expectation& e = a.expectation;
+        o.str("event", "expect").fixed6("ts", a.now);
+        o.str("mode", e.mode == DataMode::kActive ? "active" : "passive");
+        o.str("cmd", announcement_name(e.announcement));
+        write_control(o, *a.flow);
+        o.open("data").str("src", e.src.to_string()).str("dst", e.dst.to_string());
+        o.num("dport", e.dport).end();
+        break;
+      }
+      case Action::Kind::kReject:
+      case Action::Kind::kAnomaly:
+        o.str("event", a.kind == Action::Kind::kReject ? "reject" : "anomaly").fixed6("ts", a.now);
+        write_control(o, *a.flow);
+        o.str("reason", reason_name(a.reason));
+        o.str("direction", a.direction == Direction::kToServer ? "to_server" : "to_client");
+        o.str("line", a.line.substr(0, kMaxPrintedLine));
+        break;
+      case Action::Kind::kEvent:
+        o.str("event", session_event_name(a.event)).fixed6("ts", a.now);
+        write_control(o, *a.flow);
+        if (a.event == SessionEvent::kTlsStart)
+          o.str("note", "control channel encrypted: no data connection can be admitted");
+        break;
+    }
+    o.close();
+    line_ += '\n';
+    out_ << line_;
+  }
+
+ private:
+  static constexpr size_t kMaxPrintedLine = 200;
+  std::ostream& out_;
+  std::string line_;
+};
+
+struct FileStats {
+  uint64_t frames = 0;
+  uint64_t not_ip = 0;        // other link payloads (ARP, ...)
+  uint64_t not_tcp = 0;
+  uint64_t fragments = 0;
+  uint64_t undecodable = 0;   // truncated or inconsistent headers (snapped frames, corruption)
+};
+
+void write_summary(std::ostream& out, const std::string& file, const FileStats& fs,
+                   const Engine& engine, bool truncated) {
+  const Counters& c = engine.counters();
+  std::string s;
+  JsonObject o(s);
+  o.str("event", "summary").str("file", file);
+  o.num("frames", fs.frames).num("not_ip", fs.not_ip).num("not_tcp", fs.not_tcp);
+  o.num("ip_fragments", fs.fragments).num("undecodable", fs.undecodable);
+  o.num("control_segments", c.segments).num("control_bytes", c.payload_bytes);
+  o.num("lines_to_server", c.lines_to_server).num("lines_to_client", c.lines_to_client);
+  o.num("sessions", c.sessions_created).num("midstream_pickups", c.midstream_pickups);
+  o.num("expectations", c.expectations).num("expectations_replaced", c.expectations_replaced);
+  o.num("tls_sessions", c.tls_sessions);
+  uint64_t rejects = 0, anomalies = 0;
+  for (size_t i = 0; i < kReasonCount; ++i)
+    (reason_is_rejection(static_cast<Reason>(i)) ? rejects : anomalies) += c.reasons[i];
+  o.num("rejects", rejects).num("anomalies", anomalies);
+  o.open("reasons");
+  for (size_t i = 0; i < kReasonCount; ++i)
+    if (c.reasons[i] != 0) o.num(reason_name(static_cast<Reason>(i)), c.reasons[i]);
+  o.end();
+  o.boolean("truncated", truncated);
+  o.close();
+  out << s << '\n';
+}
+
+}  // namespace
+
+int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& err) {
+  int status = 0;
+  for (const std::string& path : options.files) {
+    std::string error;
+    std::optional<PcapFile> file = PcapFile::open(path, error);
+    if (!file) {
+      err << "ftpgate replay: " << path << ": cannot read as a capture: " << error << '\n';
+      return 2;
+    }
+    if (!link_type_supported(file->link_type())) {
+      err << "ftpgate replay: " << path << ": unsupported link type " << file->link_type()
+          << " (supported: Ethernet, Linux cooked SLL/SLL2, raw IP, loopback)\n";
+      return 2;
+    }
+    JsonLinesSink sink(out);
+    Engine engine(options.policy, options.control_ports, sink);
+    FileStats fs;
+    CapturedFrame frame;
+    bool truncated = false;
+    for (;;) {
+      const PcapFile::Read r = file->next(frame);
+      if (r == PcapFile::Read::kEnd) break;
+      if (r == PcapFile::Read::kTruncated) {
+        truncated = true;
+        err << "ftpgate replay: " << path << ": truncated capture after " << fs.frames
+            << " frames: " << file->error() << '\n';
+        break;
+      }
+      ++fs.frames;
+      const auto ip = strip_link_layer(file->link_type(), frame.bytes);
+      if (!ip) {
+        ++fs.not_ip;
+        continue;
+      }
+      switch (engine.on_packet(*ip, frame.micros)) {
+        case DecodeStatus::kOk: break;
+        case DecodeStatus::kNotTcp: ++fs.not_tcp; break;
+        case DecodeStatus::kFragment: ++fs.fragments; break;
+        case DecodeStatus::kNotIp: ++fs.not_ip; break;
+        default: ++fs.undecodable; break;
+      }
+    }
+    write_summary(out, path, fs, engine, truncated);
+    if (truncated) status = 1;
+  }
+  out.flush();
+  return status;
+}
+
+}  // namespace ftpgate

@@ -1,0 +1,228 @@
+// Dialogue-level behaviour of a session: what opens a data connection and what never does.
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace ftpgate {
+namespace {
+
+using testing::Conversation;
+using testing::RecordingSink;
+
+struct Fixture {
+  explicit Fixture(Policy p = Policy{}, const char* client = "10.0.1.2",
+                   const char* server = "10.0.2.2")
+      : engine(p, {21}, sink), conv(engine, client, server) {
+    conv.server("220 ready\r\n");
+  }
+  RecordingSink sink;
+  Engine engine;
+  Conversation conv;
+};
+
+TEST(Session, PipelinedTypeThenPasvMatchesTheRightReply) {
+  Fixture f;
+  f.conv.client("TYPE I\r\nPASV\r\n");
+  f.conv.server("200 Switching to Binary mode.\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dport, 50000);
+}
+
+TEST(Session, PreliminaryRepliesDoNotAnswerCommands) {
+  Fixture f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("120 wait\r\n227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+}
+
+TEST(Session, PasvAnsweredByErrorThen227IsUnsolicited) {
+  Fixture f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("425 no\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kUnsolicitedReply});
+}
+
+TEST(Session, FilenameContainingPortNeverOpens) {
+  Fixture f;
+  f.conv.client("RETR PORT 10,0,1,2,4,1\r\n");
+  f.conv.client("STOR x\r\nPORT 10,0,1,2,4,1 is a filename\r\n");
+  f.conv.server("550 PORT 10,0,1,2,4,1: No such file\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+}
+
+TEST(Session, Reply227InsideAnErrorTextNeverOpens) {
+  Fixture f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("500 227 Entering Passive Mode (10,0,2,2,195,80)\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+}
+
+TEST(Session, Reply227LineInsideAnotherMultilineReplyIsText) {
+  Fixture f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("550-Error\r\n227 Entering Passive Mode (10,0,2,2,195,80)\r\n550 end\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+}
+
+TEST(Session, MultilineReplyEndsOnlyWithSameCodeAndSpace) {
+  Fixture f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("227-Entering Passive Mode\r\n 10,0,2,2,195,80\r\n200 not the end\r\n227 end\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dport, 50000);
+}
+
+TEST(Session, ReplyFromClientRefused) {
+  Fixture f;
+  f.conv.client("227 Entering Passive Mode (10,0,2,2,195,80)\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kReplyFromClient});
+}
+
+TEST(Session, CommandFromServerRefused) {
+  Fixture f;
+  f.conv.server("PORT 10,0,1,2,4,1\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kCommandFromServer});
+}
+
+TEST(Session, NulByteLineNotParsed) {
+  Fixture f;
+  f.conv.client(std::string("PORT 10,0,1,2,4,1\0\r\n", 20));
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kNulInLine});
+}
+
+TEST(Session, OverlongLineNotParsedAndTailIgnored) {
+  Policy p;
+  p.max_line_length = 64;
+  Fixture f(p);
+  f.conv.client("PORT 10,0,1,2,4,1" + std::string(100, ' ') + "\r\n");
+  f.conv.client(std::string(100, 'A') + "PORT 10,0,1,2,4,1\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.engine.counters().of(Reason::kLineTooLong), 2u);
+  // Inspection goes on: the next good line works.
+  f.conv.server("500 a\r\n500 b\r\n");
+  f.conv.client("PORT 10,0,1,2,4,1\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+}
+
+TEST(Session, AuthTlsMakesTheChannelOpaque) {
+  Fixture f;
+  f.conv.client("AUTH TLS\r\n");
+  f.conv.server("234 Proceed with negotiation.\r\n");
+  // Bytes that would look like commands inside TLS are never parsed.
+  f.conv.client("PORT 10,0,1,2,4,1\r\n");
+  f.conv.client("PASV\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80)\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.engine.counters().tls_sessions, 1u);
+  bool saw_tls = false;
+  for (const auto& a : f.sink.actions)
+    saw_tls |= a.kind == Action::Kind::kEvent && a.event == SessionEvent::kTlsStart;
+  EXPECT_TRUE(saw_tls);
+}
+
+TEST(Session, AuthRefusedKeepsParsing) {
+  Fixture f;
+  f.conv.client("AUTH TLS\r\n");
+  f.conv.server("530 no TLS here\r\n");
+  f.conv.client("PORT 10,0,1,2,4,1\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+}
+
+TEST(Session, Unsolicited234IsNotTls) {
+  Fixture f;
+  f.conv.server("234 whatever\r\n");
+  f.conv.client("PORT 10,0,1,2,4,1\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.engine.counters().tls_sessions, 0u);
+}
+
+TEST(Session, LooseAllowsThirdPartyAddress) {
+  Policy p;
+  p.require_peer_address = false;
+  Fixture f(p);
+  f.conv.client("PORT 10,0,1,3,4,1\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dst.to_string(), "10.0.1.3");
+}
+
+TEST(Session, PrivilegedPortCheckCanBeSwitchedOff) {
+  Policy p;
+  p.min_data_port = 0;
+  Fixture f(p);
+  f.conv.client("PORT 10,0,1,2,0,80\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+}
+
+TEST(Session, UnsolicitedCheckCanBeSwitchedOff) {
+  Policy p;
+  p.require_pending_passive = false;
+  Fixture f(p);
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80)\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+}
+
+TEST(Session, LprtAnd228) {
+  Fixture f;
+  f.conv.client("LPRT 4,4,10,0,1,2,2,4,1\r\n");
+  f.conv.server("200 ok\r\n");
+  f.conv.client("LPSV\r\n");
+  f.conv.server("228 Entering Long Passive Mode (4,4,10,0,2,2,2,195,80)\r\n");
+  const auto e = f.sink.expects();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].announcement, Announcement::kLprt);
+  EXPECT_EQ(e[0].dport, 1025);
+  EXPECT_EQ(e[1].announcement, Announcement::k228);
+  EXPECT_EQ(e[1].dport, 50000);
+}
+
+TEST(Session, Lprt6OnIpv6) {
+  Fixture f(Policy{}, "2001:db8::2", "2001:db8:2::2");
+  f.conv.client("LPRT 6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,2,2,4,1\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dst.to_string(), "2001:db8::2");
+}
+
+TEST(Session, Pasv227OnIpv6IsRefused) {
+  Fixture f(Policy{}, "2001:db8::2", "2001:db8:2::2");
+  f.conv.client("PASV\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80)\r\n");
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kIpv4TupleOnIpv6});
+}
+
+TEST(Session, PendingCommandLimit) {
+  Policy p;
+  p.max_pending_commands = 4;
+  Fixture f(p);
+  f.conv.client("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
+  EXPECT_EQ(f.engine.counters().of(Reason::kPendingCommandLimit), 1u);
+}
+
+TEST(Session, PerSessionLimitKeepsNewest) {
+  Policy p;
+  p.max_expectations_per_session = 2;
+  Fixture f(p);
+  for (int port = 1; port <= 3; ++port) {
+    f.conv.client("PORT 10,0,1,2,4," + std::to_string(port) + "\r\n");
+    f.conv.server("200 ok\r\n");
+  }
+  EXPECT_EQ(f.sink.expects().size(), 3u);
+  EXPECT_EQ(f.engine.counters().expectations_outstanding, 2u);
+  EXPECT_EQ(f.engine.counters().expectations_replaced, 1u);
+}
+
+TEST(Session, ExpectationsTimeOut) {
+  Fixture f;
+  f.conv.client("PORT 10,0,1,2,4,1\r\n");
+  EXPECT_EQ(f.engine.counters().expectations_outstanding, 1u);
+  f.engine.expire(1'000'000 + Policy{}.expectation_timeout);
+  EXPECT_EQ(f.engine.counters().expectations_outstanding, 0u);
+}
+
+}  // namespace
+}  // namespace ftpgate
