@@ -59,7 +59,9 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
     // Bytes the peer acknowledges that we never saw: skip the hole and resynchronise lines.
     const Direction other = opposite(dir);
     Stream& o = stream(other);
-    if (o.tcp.initialized() && o.tcp.skip_gap(o.tcp.widen(seg.ack))) {
+    uint64_t acked = o.tcp.initialized() ? o.tcp.widen(seg.ack) : 0;
+    if (o.fin) acked = std::min(acked, o.fin_at);  // the ACK of a FIN counts one past the data
+    if (o.tcp.initialized() && o.tcp.skip_gap(acked)) {
       current_dir_ = other;
       report(Reason::kStreamGap, {}, ctx);
       o.lines.reset();  // the next byte starts a line, as on pickup (kernel SEQ_PICKUP)
@@ -75,7 +77,10 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
     if (rep.out_of_order_limit) report(Reason::kOutOfOrderLimit, {}, ctx);
     if (rep.overlap_mismatch) report(Reason::kOverlapMismatch, {}, ctx);
   }
-  if (seg.has(tcp_flags::kFin)) s.fin = true;
+  if (seg.has(tcp_flags::kFin) && s.tcp.initialized()) {
+    s.fin = true;
+    s.fin_at = s.tcp.widen(data_seq) + seg.payload.size();
+  }
   return (to_server_.fin && to_client_.fin) ? State::kClosed : State::kOpen;
 }
 

@@ -57,6 +57,7 @@ class Session {
     TcpReassembler tcp;
     LineAssembler lines;
     bool fin = false;
+    uint64_t fin_at = 0;  // widened sequence number of the FIN
   };
   struct Outstanding {
     uint64_t id;
