@@ -202,8 +202,12 @@ DataEndpoint parse_228_text(std::string_view text) {
     if (!starts_number_run(text, start)) continue;
     size_t i = start;
     DataEndpoint e = read_long_tuple(text, i);
-    if (e.ok() && !(i < text.size() && (text[i] == ',' || is_digit(text[i])))) return e;
-    if (e.status != ParseStatus::kMalformed) worst = e.status;
+    const bool more_fields = i < text.size() && (text[i] == ',' || is_digit(text[i]));
+    if (e.ok() && !more_fields) return e;
+    // Remember why a tuple-shaped candidate failed; a good tuple followed by more fields is
+    // simply not the tuple (it must not leak out as kOk).
+    if (e.status == ParseStatus::kOutOfRange || e.status == ParseStatus::kUnsupportedFamily)
+      worst = e.status;
   }
   return with_status(worst);
 }

@@ -121,6 +121,9 @@ TEST(Reply228Text, Table) {
       {"Entering Long Passive Mode (4,4,10,0,2,2,2,195)", ParseStatus::kMalformed, nullptr, 0},
       {"Entering Long Passive Mode (9,4,10,0,2,2,2,195,80)", ParseStatus::kUnsupportedFamily,
        nullptr, 0},
+      // Found by fuzz_parsers (tests/fuzz/crashers/parsers): a good tuple followed by more
+      // fields used to come back as kOk with port 0.
+      {"04,04,0,1,0,0,2,1,2,4,1,2,4,1'1", ParseStatus::kMalformed, nullptr, 0},
   };
   for (const Case& c : cases) check(parse_228_text(c.input), c);
 }
