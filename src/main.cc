@@ -3,12 +3,16 @@
 #include <iostream>
 #include <string_view>
 
+#include "app/daemon_commands.h"
 #include "app/replay_command.h"
 
 namespace {
 const char kUsage[] =
     "usage: ftpgate <command> [options]\n"
     "commands:\n"
+    "  run      the gateway: NFQUEUE in, conntrack expectations out (foreground)\n"
+    "  check    what this kernel offers ftpgate, and which rules to load\n"
+    "  status   counters of the running daemon\n"
     "  replay   run the engine over pcap/pcapng files, print JSON decisions\n"
     "Run 'ftpgate <command> --help' for a command's options.\n";
 }  // namespace
@@ -20,6 +24,9 @@ int main(int argc, char** argv) {
   }
   const std::string_view cmd = argv[1];
   if (cmd == "replay") return ftpgate::replay_command(argc - 2, argv + 2);
+  if (cmd == "run") return ftpgate::run_command(argc - 2, argv + 2);
+  if (cmd == "status") return ftpgate::status_command(argc - 2, argv + 2);
+  if (cmd == "check") return ftpgate::check_command(argc - 2, argv + 2);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;
     return 0;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
+#   rules.sh load   [--ports 21,2121] [--queue 0] [--helper sane|ftpgate|ftp] [--form auto|nft|iptables]
+#                   [--no-queue] [--ctmark 0x01000000]
+#   rules.sh unload
+#   rules.sh status
+# --form nft      everything in nftables, queueing with the nft `queue` statement
+# --form iptables nftables for filtering and helpers, iptables-nft -j NFQUEUE for queueing
+#                 (this is what kernels without CONFIG_NFT_QUEUE need)
+# --form auto     nft if the kernel accepts the queue statement, else iptables
+# --no-queue      no queueing at all (for the kernel-helper reference: --helper ftp --no-queue)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
+[ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
+
+ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000
+cmd=${1:-}; shift || true
+while [ $# -gt 0 ]; do
+  case $1 in
+    --ports) ports=$2; shift 2 ;;
+    --queue) queue=$2; shift 2 ;;
+    --helper) helper=$2; shift 2 ;;
+    --form) form=$2; shift 2 ;;
+    --no-queue) with_queue=0; shift ;;
+    --ctmark) ctmark=$2; shift 2 ;;
+    *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+nft_has_queue() {
+  printf 'table inet ftpgate_probe { chain c { type filter hook forward priority 0; queue num 0 bypass; }; }\n' |
+    nft -c -f - > /dev/null 2>&1
+}
+
+unload() {
+  nft list table inet ftpgate > /dev/null 2>&1 && nft delete table inet ftpgate
+  local ipt
+  for ipt in iptables ip6tables; do
+    while $ipt -D FORWARD -j FTPGATE 2> /dev/null; do :; done
+    $ipt -F FTPGATE 2> /dev/null || true
+    $ipt -X FTPGATE 2> /dev/null || true
+  done
+}
+
+load() {
+  case $helper in sane|ftpgate|ftp) ;; *) echo "rules.sh: --helper must be sane, ftpgate or ftp" >&2; exit 2 ;; esac
+  if [ "$form" = auto ]; then if nft_has_queue; then form=nft; else form=iptables; fi; fi
+  local queue_stmt=""
+  if [ "$with_queue" = 1 ] && [ "$form" = nft ]; then
+    queue_stmt="tcp dport @ftp_ports queue num $queue bypass
+		tcp sport @ftp_ports queue num $queue bypass"
+  fi
+  unload
+  local rendered
+  rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" "$rules_dir/ftpgate.nft.in")
+  rendered=${rendered//@QUEUE@/$queue_stmt}
+  printf '%s\n' "$rendered" | nft -f -
+  if [ "$with_queue" = 1 ] && [ "$form" = iptables ]; then
+    local ipt
+    for ipt in iptables ip6tables; do
+      sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE_NUM@/$queue/" "$rules_dir/ftpgate-queue.iptables.in" |
+        "$ipt-restore" --noflush
+      $ipt -I FORWARD 1 -j FTPGATE
+    done
+  fi
+  echo "rules.sh: loaded (form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue"))"
+}
+
+case $cmd in
+  load) load ;;
+  unload) unload; echo "rules.sh: unloaded" ;;
+  status) nft list table inet ftpgate 2> /dev/null || echo "no nft table"; iptables -S FTPGATE 2> /dev/null || true ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,77 @@
+// ftpgate check: what this kernel offers ftpgate, and which rules to load.
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <system_error>
+
+#include "app/daemon_commands.h"
+#include "kernel/conntrack_client.h"
+#include "kernel/cthelper.h"
+#include "kernel/nfqueue.h"
+
+namespace ftpgate {
+namespace {
+
+bool shell_ok(const char* cmd) { return std::system(cmd) == 0; }
+
+void report(bool ok, const std::string& what, const std::string& detail) {
+  std::cout << (ok ? "  ok       " : "  missing  ") << what;
+  if (!detail.empty()) std::cout << " — " << detail;
+  std::cout << '\n';
+}
+
+}  // namespace
+
+int check_command(int, char**) {
+  std::cout << "ftpgate check: what this kernel offers\n";
+  // NFQUEUE: bind a queue number nobody should use, then let it go.
+  bool nfqueue = false;
+  try {
+    NfQueue probe(65531, 16);
+    nfqueue = true;
+    report(true, "NFQUEUE (nfnetlink_queue)", "packets can be queued to ftpgate");
+  } catch (const std::system_error& e) {
+    report(false, "NFQUEUE (nfnetlink_queue)", e.what());
+  }
+  // ctnetlink: looking up a conntrack that does not exist answers ENOENT when it works.
+  bool ctnetlink = false;
+  try {
+    ConntrackClient ct;
+    int err = 0;
+    ct.lookup(CtTuple{IpAddress::v4(0x7f000001), IpAddress::v4(0x7f000001), 1, 1}, err);
+    ctnetlink = err == -ENOENT;
+    report(ctnetlink, "ctnetlink (nf_conntrack_netlink): conntrack lookups and expectations",
+           ctnetlink ? "" : errno_text(err));
+  } catch (const std::system_error& e) {
+    report(false, "ctnetlink (nf_conntrack_netlink)", errno_text(e.code().value()));
+  }
+  const int cth = probe_userspace_helpers();
+  // nfnetlink answers EINVAL (or EOPNOTSUPP) for a subsystem the kernel does not have.
+  report(cth == 0, "userspace conntrack helpers (nfnetlink_cthelper)",
+         cth == 0 ? "helper mode cthelper available"
+                  : "not in this kernel (" + errno_text(cth) + "); helper mode carrier will be used");
+  const bool sane = shell_ok(
+      "printf 'table inet ftpgate_probe { ct helper h { type \"sane\" protocol tcp; l3proto inet; }; }\\n'"
+      " | nft -c -f - >/dev/null 2>&1");
+  report(sane, "kernel helper 'sane' (the carrier binding)", sane ? "" : "nft rejects ct helper type sane");
+  const bool nft_queue = shell_ok(
+      "printf 'table inet ftpgate_probe { chain c { type filter hook forward priority 0; queue num 0 bypass; }; }\\n'"
+      " | nft -c -f - >/dev/null 2>&1");
+  report(nft_queue, "nftables 'queue' statement (CONFIG_NFT_QUEUE)",
+         nft_queue ? "" : "queue with iptables-nft -j NFQUEUE instead");
+  const bool nat = shell_ok(
+      "printf 'table ip ftpgate_probe { chain p { type nat hook postrouting priority 100; masquerade; }; }\\n'"
+      " | nft -c -f - >/dev/null 2>&1");
+  report(nat, "NAT (nf_nat, masquerade)", "");
+  std::cout << "\nLoad the rules with:\n  scripts/rules.sh load --ports 21 --queue 0 --helper "
+            << (cth == 0 ? "ftpgate" : "sane") << " --form " << (nft_queue ? "nft" : "iptables")
+            << "\nthen run:\n  ftpgate run --queue 0 --ports 21 --helper-mode "
+            << (cth == 0 ? "cthelper" : "carrier") << '\n';
+  return (nfqueue && ctnetlink && (cth == 0 || sane)) ? 0 : 1;
+}
+
+}  // namespace ftpgate

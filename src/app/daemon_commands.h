@@ -1,0 +1,9 @@
+#pragma once
+namespace ftpgate {
+// ftpgate run [--config FILE] [--KEY VALUE ...]
+int run_command(int argc, char** argv);
+// ftpgate status [--socket PATH]
+int status_command(int argc, char** argv);
+// ftpgate check
+int check_command(int argc, char** argv);
+}  // namespace ftpgate

@@ -1,0 +1,257 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <system_error>
+
+#include "core/engine.h"
+#include "daemon/gateway.h"
+#include "daemon/status_text.h"
+#include "kernel/conntrack_client.h"
+#include "kernel/cthelper.h"
+#include "kernel/nfqueue.h"
+
+namespace ftpgate {
+namespace {
+
+Micros monotonic_micros() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return Micros{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+// A file descriptor owner.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Loads file + CLI settings; returns an error sentence or nullopt.
+std::optional<std::string> load_config(DaemonOptions& o, DaemonConfig& out) {
+  DaemonConfig cfg;
+  cfg.config_file = o.config.config_file;
+  if (!cfg.config_file.empty()) {
+    auto text = read_file(cfg.config_file);
+    if (!text) return "cannot read the configuration file " + cfg.config_file;
+    if (auto err = apply_config_text(cfg, *text)) return cfg.config_file + ": " + err->message;
+  }
+  for (const auto& [k, v] : o.cli_settings)
+    if (auto err = apply_setting(cfg, k, v)) return "--" + k + ": " + *err;
+  out = cfg;
+  return std::nullopt;
+}
+
+Fd open_status_socket(const std::string& path) {
+  const std::string dir = path.substr(0, path.rfind('/'));
+  if (!dir.empty()) mkdir(dir.c_str(), 0700);
+  unlink(path.c_str());
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd.get() < 0 || path.size() >= sizeof(addr.sun_path)) return Fd();
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  const mode_t old = umask(0077);  // root only
+  const int rc = bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  umask(old);
+  if (rc != 0 || listen(fd.get(), 8) != 0) return Fd();
+  return fd;
+}
+
+// Picks the helper binding; returns false with a sentence on stderr when it cannot work.
+bool bind_helper(HelperMode mode, const Policy& policy) {
+  CthelperPolicy p{policy.max_expectations_per_session,
+                   static_cast<uint32_t>(policy.expectation_timeout / 1'000'000)};
+  if (mode == HelperMode::kCarrier) {
+    std::cerr << "ftpgate: helper mode carrier: the ruleset must attach the inert 'sane' helper to "
+                 "control connections (scripts/rules.sh load --helper sane)\n";
+    return true;
+  }
+  const int rc = register_userspace_helper(p);
+  if (rc == 0) {
+    std::cerr << "ftpgate: helper mode cthelper: registered userspace helper '"
+              << kUserspaceHelperName << "' (the ruleset must attach it: scripts/rules.sh load "
+              << "--helper ftpgate)\n";
+    return true;
+  }
+  if (mode == HelperMode::kCthelper) {
+    std::cerr << "ftpgate: helper mode cthelper needs userspace conntrack helpers "
+                 "(nfnetlink_cthelper), which this kernel does not offer ("
+              << errno_text(rc) << "); use --helper-mode carrier with rules that attach 'sane'.\n";
+    return false;
+  }
+  std::cerr << "ftpgate: this kernel has no userspace conntrack helpers (nfnetlink_cthelper "
+               "answers " << errno_text(rc) << "), so helper mode auto uses the carrier binding: the ruleset must attach the "
+               "inert 'sane' helper (scripts/rules.sh load --helper sane)\n";
+  return true;
+}
+
+}  // namespace
+
+int run_daemon(DaemonOptions options) {
+  DaemonConfig cfg;
+  if (auto err = load_config(options, cfg)) {
+    std::cerr << "ftpgate: " << *err << '\n';
+    return 2;
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, s);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  Fd sigfd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+
+  if (!bind_helper(cfg.helper_mode, cfg.policy)) return 1;
+
+  std::unique_ptr<ConntrackClient> ct;
+  std::vector<NfQueue> queues;
+  try {
+    ct = std::make_unique<ConntrackClient>();
+  } catch (const std::system_error& e) {
+    std::cerr << "ftpgate: cannot open ctnetlink (nf_conntrack_netlink) to install expectations: "
+              << errno_text(e.code().value()) << '\n';
+    return 1;
+  }
+  for (uint16_t q : cfg.queues) {
+    try {
+      queues.emplace_back(q, cfg.queue_max_len);
+    } catch (const std::system_error& e) {
+      std::cerr << "ftpgate: " << e.what() << '\n';
+      return 1;
+    }
+  }
+
+  Gateway gateway(*ct, cfg.policy, std::cerr);
+  Engine engine(cfg.policy, cfg.control_ports, gateway);
+  DaemonCounters dc;
+
+  Fd timer(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  itimerspec its{{1, 0}, {1, 0}};
+  timerfd_settime(timer.get(), 0, &its, nullptr);
+  Fd status = open_status_socket(cfg.status_socket);
+  if (status.get() < 0)
+    std::cerr << "ftpgate: status socket " << cfg.status_socket << " unavailable: "
+              << std::strerror(errno) << " (continuing without it)\n";
+
+  Fd ep(epoll_create1(EPOLL_CLOEXEC));
+  auto watch = [&](int fd, uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
+  };
+  constexpr uint64_t kSignal = 1u << 20, kTimer = kSignal + 1, kStatus = kSignal + 2;
+  for (size_t i = 0; i < queues.size(); ++i) watch(queues[i].fd(), i);
+  watch(sigfd.get(), kSignal);
+  watch(timer.get(), kTimer);
+  if (status.get() >= 0) watch(status.get(), kStatus);
+
+  auto status_text = [&] {
+    std::vector<NfQueueStats> qs;
+    for (const auto& q : queues) qs.push_back(q.stats());
+    return format_status(engine.counters(), gateway.counters(), dc, qs);
+  };
+
+  std::cerr << "ftpgate: running: queue";
+  for (uint16_t q : cfg.queues) std::cerr << ' ' << q;
+  std::cerr << ", control ports";
+  for (uint16_t p : cfg.control_ports) std::cerr << ' ' << p;
+  std::cerr << ", expectation timeout " << cfg.policy.expectation_timeout / 1'000'000 << "s\n";
+
+  bool running = true;
+  while (running) {
+    epoll_event events[16];
+    const int n = epoll_wait(ep.get(), events, 16, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::cerr << "ftpgate: epoll_wait: " << std::strerror(errno) << '\n';
+      return 1;
+    }
+    for (int i = 0; i < n; ++i) {
+      const uint64_t tag = events[i].data.u64;
+      if (tag < queues.size()) {
+        NfQueue& q = queues[tag];
+        const bool ok = q.receive([&](const QueuedPacket& p) {
+          ++dc.packets;
+          // One fail-open policy: whatever happens while judging, the packet is accepted.
+          try {
+            if (engine.on_packet(p.payload, monotonic_micros()) != DecodeStatus::kOk) ++dc.undecodable;
+          } catch (...) {
+            ++dc.fail_open_accepts;
+          }
+          q.accept(p.id);
+        });
+        if (!ok) {
+          std::cerr << "ftpgate: NFQUEUE " << q.number() << " socket failed: "
+                    << std::strerror(errno) << '\n';
+          return 1;
+        }
+      } else if (tag == kTimer) {
+        uint64_t expirations;
+        if (read(timer.get(), &expirations, sizeof(expirations)) > 0) engine.expire(monotonic_micros());
+      } else if (tag == kStatus) {
+        Fd client(accept4(status.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (client.get() >= 0) {
+          const std::string text = status_text();
+          if (write(client.get(), text.data(), text.size()) < 0) { /* client went away */ }
+        }
+      } else if (tag == kSignal) {
+        signalfd_siginfo si;
+        while (read(sigfd.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {
+          if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            running = false;
+          } else if (si.ssi_signo == SIGUSR1) {
+            std::cerr << status_text();
+          } else if (si.ssi_signo == SIGHUP) {
+            DaemonConfig fresh;
+            if (auto err = load_config(options, fresh)) {
+              std::cerr << "ftpgate: reload refused, keeping the running policy: " << *err << '\n';
+            } else {
+              engine.set_policy(fresh.policy);
+              gateway.set_policy(fresh.policy);
+              std::cerr << "ftpgate: policy reloaded (queues and ports need a restart)\n";
+            }
+          }
+        }
+      }
+    }
+  }
+  std::cerr << "ftpgate: stopping\n" << status_text();
+  if (status.get() >= 0) unlink(cfg.status_socket.c_str());
+  return 0;
+}
+
+}  // namespace ftpgate

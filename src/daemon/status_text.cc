@@ -1,0 +1,56 @@
+#include "daemon/status_text.h"
+
+namespace ftpgate {
+namespace {
+void line(std::string& out, const char* name, uint64_t v) {
+  out += "ftpgate_";
+  out += name;
+  out += ' ';
+  out += std::to_string(v);
+  out += '\n';
+}
+}  // namespace
+
+std::string format_status(const Counters& c, const GatewayCounters& g, const DaemonCounters& d,
+                          const std::vector<NfQueueStats>& queues) {
+  std::string out;
+  NfQueueStats q;
+  for (const auto& s : queues) {
+    q.received += s.received;
+    q.enobufs += s.enobufs;
+    q.malformed += s.malformed;
+    q.verdict_errors += s.verdict_errors;
+  }
+  line(out, "queue_packets_total", q.received);
+  line(out, "queue_enobufs_total", q.enobufs);
+  line(out, "queue_malformed_total", q.malformed);
+  line(out, "queue_verdict_errors_total", q.verdict_errors);
+  line(out, "fail_open_accepts_total", d.fail_open_accepts);
+  line(out, "undecodable_packets_total", d.undecodable);
+  line(out, "control_segments_total", c.segments);
+  line(out, "control_bytes_total", c.payload_bytes);
+  line(out, "sessions_active", c.sessions_active);
+  line(out, "sessions_created_total", c.sessions_created);
+  line(out, "sessions_closed_total", c.sessions_closed);
+  line(out, "sessions_expired_total", c.sessions_expired);
+  line(out, "midstream_pickups_total", c.midstream_pickups);
+  line(out, "uninspected_segments_total", c.uninspected_segments);
+  line(out, "expectations_decided_total", c.expectations);
+  line(out, "expectations_outstanding", c.expectations_outstanding);
+  line(out, "expectations_installed_total", g.expectations_installed);
+  line(out, "expectations_removed_total", g.expectations_removed);
+  line(out, "expectation_install_errors_total", g.install_errors);
+  line(out, "expectation_install_no_helper_total", g.install_no_helper);
+  line(out, "expectation_install_table_full_total", g.install_table_full);
+  line(out, "expectation_install_busy_total", g.install_busy);
+  line(out, "conntrack_missing_total", g.conntrack_missing);
+  line(out, "tls_sessions_total", c.tls_sessions);
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    out += "ftpgate_refusals_total{reason=\"";
+    out += reason_name(static_cast<Reason>(i));
+    out += "\"} " + std::to_string(c.reasons[i]) + "\n";
+  }
+  return out;
+}
+
+}  // namespace ftpgate

@@ -1,0 +1,28 @@
+#pragma once
+// One long-lived ctnetlink socket: looks up control connections and installs and removes
+// expectations, synchronously (the caller releases the packet only after the ACK).
+#include <optional>
+
+#include "kernel/conntrack_messages.h"
+#include "kernel/netlink_socket.h"
+
+namespace ftpgate {
+
+class ConntrackClient {
+ public:
+  ConntrackClient();  // throws std::system_error at start-up
+
+  // The conntrack whose original tuple is `orig`; nullopt with err (-errno) otherwise.
+  std::optional<ConntrackInfo> lookup(const CtTuple& orig, int& err);
+  // Creates the expectation, then sets its timeout (a second EXP_NEW without NLM_F_EXCL: the
+  // kernel ignores CTA_EXPECT_TIMEOUT on creation). Returns 0 or -errno.
+  int install(const ExpectationRequest& req);
+  // Removes the expectation with this tuple; -ENOENT when it was used or expired already.
+  int remove(const CtTuple& tuple);
+
+ private:
+  NetlinkSocket sock_;
+  char buf_[8192];
+};
+
+}  // namespace ftpgate

@@ -1,0 +1,169 @@
+#include "kernel/conntrack_messages.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace ftpgate {
+namespace {
+
+nlmsghdr* put_header(char* buf, uint16_t subsys, uint16_t msg, uint16_t flags, uint32_t seq,
+                     Family family) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = static_cast<uint16_t>((subsys << 8) | msg);
+  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | flags);
+  nlh->nlmsg_seq = seq;
+  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  nfg->nfgen_family = family == Family::kV6 ? AF_INET6 : AF_INET;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  return nlh;
+}
+
+void put_address(nlmsghdr* nlh, uint16_t v4_type, uint16_t v6_type, const IpAddress& a) {
+  if (a.is_v6()) {
+    mnl_attr_put(nlh, v6_type, 16, a.bytes());
+  } else {
+    uint32_t v;
+    std::memcpy(&v, a.bytes(), 4);  // already network order
+    mnl_attr_put_u32(nlh, v4_type, v);
+  }
+}
+
+// CTA_TUPLE_* { CTA_TUPLE_IP { src, dst }, CTA_TUPLE_PROTO { num, sport, dport } }
+void put_tuple(nlmsghdr* nlh, uint16_t type, const CtTuple& t) {
+  nlattr* outer = mnl_attr_nest_start(nlh, type);
+  nlattr* ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+  put_address(nlh, CTA_IP_V4_SRC, CTA_IP_V6_SRC, t.src);
+  put_address(nlh, CTA_IP_V4_DST, CTA_IP_V6_DST, t.dst);
+  mnl_attr_nest_end(nlh, ip);
+  nlattr* proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+  mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
+  mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t.sport));
+  mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t.dport));
+  mnl_attr_nest_end(nlh, proto);
+  mnl_attr_nest_end(nlh, outer);
+}
+
+IpAddress all_ones(Family f) {
+  uint8_t ones[16];
+  std::memset(ones, 0xff, sizeof(ones));
+  return f == Family::kV6 ? IpAddress::v6_bytes(ones) : IpAddress::v4_bytes(ones);
+}
+
+// --- parsing -------------------------------------------------------------------------------
+struct Attrs {
+  const nlattr* tb[CTA_MAX + 1 > CTA_EXPECT_MAX + 1 ? CTA_MAX + 1 : CTA_EXPECT_MAX + 1] = {};
+  int max;
+};
+
+int collect(const nlattr* attr, void* data) {
+  auto* a = static_cast<Attrs*>(data);
+  const int type = mnl_attr_get_type(attr);
+  if (type >= 0 && type <= a->max) a->tb[type] = attr;
+  return MNL_CB_OK;
+}
+
+bool parse_nested(const nlattr* nest, Attrs& out, int max) {
+  out.max = max;
+  return mnl_attr_parse_nested(nest, collect, &out) >= 0;
+}
+
+std::optional<IpAddress> get_address(const Attrs& ip, int v4_type, int v6_type) {
+  if (ip.tb[v4_type] && mnl_attr_get_payload_len(ip.tb[v4_type]) == 4)
+    return IpAddress::v4_bytes(static_cast<const uint8_t*>(mnl_attr_get_payload(ip.tb[v4_type])));
+  if (ip.tb[v6_type] && mnl_attr_get_payload_len(ip.tb[v6_type]) == 16)
+    return IpAddress::v6_bytes(static_cast<const uint8_t*>(mnl_attr_get_payload(ip.tb[v6_type])));
+  return std::nullopt;
+}
+
+std::optional<CtTuple> parse_tuple(const nlattr* nest) {
+  Attrs t;
+  if (!parse_nested(nest, t, CTA_TUPLE_MAX) || !t.tb[CTA_TUPLE_IP] || !t.tb[CTA_TUPLE_PROTO])
+    return std::nullopt;
+  Attrs ip, proto;
+  if (!parse_nested(t.tb[CTA_TUPLE_IP], ip, CTA_IP_MAX)) return std::nullopt;
+  if (!parse_nested(t.tb[CTA_TUPLE_PROTO], proto, CTA_PROTO_MAX)) return std::nullopt;
+  CtTuple out;
+  auto src = get_address(ip, CTA_IP_V4_SRC, CTA_IP_V6_SRC);
+  auto dst = get_address(ip, CTA_IP_V4_DST, CTA_IP_V6_DST);
+  if (!src || !dst) return std::nullopt;
+  out.src = *src;
+  out.dst = *dst;
+  if (proto.tb[CTA_PROTO_SRC_PORT] && mnl_attr_get_payload_len(proto.tb[CTA_PROTO_SRC_PORT]) == 2)
+    out.sport = ntohs(mnl_attr_get_u16(proto.tb[CTA_PROTO_SRC_PORT]));
+  if (proto.tb[CTA_PROTO_DST_PORT] && mnl_attr_get_payload_len(proto.tb[CTA_PROTO_DST_PORT]) == 2)
+    out.dport = ntohs(mnl_attr_get_u16(proto.tb[CTA_PROTO_DST_PORT]));
+  return out;
+}
+
+bool parse_top(const nlmsghdr* nlh, Attrs& a, int max) {
+  a.max = max;
+  return mnl_attr_parse(nlh, sizeof(nfgenmsg), collect, &a) >= 0;
+}
+
+}  // namespace
+
+nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, bool create) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_NEW,
+                             static_cast<uint16_t>(NLM_F_ACK | (create ? NLM_F_CREATE : 0)), seq,
+                             req.master.src.family());
+  put_tuple(nlh, CTA_EXPECT_MASTER, req.master);
+  CtTuple expected = req.tuple;
+  expected.sport = 0;
+  put_tuple(nlh, CTA_EXPECT_TUPLE, expected);
+  // Mask: source address exact, source port any. (Destination is always matched exactly.)
+  CtTuple mask{all_ones(req.tuple.src.family()), all_ones(req.tuple.dst.family()), 0, 0xffff};
+  put_tuple(nlh, CTA_EXPECT_MASK, mask);
+  mnl_attr_put_u32(nlh, CTA_EXPECT_TIMEOUT, htonl(req.timeout_s));
+  return nlh;
+}
+
+nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_DELETE, NLM_F_ACK, seq,
+                             tuple.src.family());
+  CtTuple t = tuple;
+  t.sport = 0;
+  put_tuple(nlh, CTA_EXPECT_TUPLE, t);
+  return nlh;
+}
+
+nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& orig) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET, NLM_F_ACK, seq,
+                             orig.src.family());
+  put_tuple(nlh, CTA_TUPLE_ORIG, orig);
+  return nlh;
+}
+
+std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
+  Attrs a;
+  if (!parse_top(nlh, a, CTA_MAX) || !a.tb[CTA_TUPLE_ORIG] || !a.tb[CTA_TUPLE_REPLY])
+    return std::nullopt;
+  ConntrackInfo info;
+  auto orig = parse_tuple(a.tb[CTA_TUPLE_ORIG]);
+  auto reply = parse_tuple(a.tb[CTA_TUPLE_REPLY]);
+  if (!orig || !reply) return std::nullopt;
+  info.orig = *orig;
+  info.reply = *reply;
+  if (a.tb[CTA_STATUS] && mnl_attr_get_payload_len(a.tb[CTA_STATUS]) == 4)
+    info.status = ntohl(mnl_attr_get_u32(a.tb[CTA_STATUS]));
+  if (a.tb[CTA_HELP]) {
+    Attrs h;
+    if (parse_nested(a.tb[CTA_HELP], h, CTA_HELP_MAX) && h.tb[CTA_HELP_NAME])
+      info.helper = mnl_attr_get_str(h.tb[CTA_HELP_NAME]);
+  }
+  return info;
+}
+
+std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh) {
+  Attrs a;
+  if (!parse_top(nlh, a, CTA_EXPECT_MAX) || !a.tb[CTA_EXPECT_TUPLE]) return std::nullopt;
+  return parse_tuple(a.tb[CTA_EXPECT_TUPLE]);
+}
+
+}  // namespace ftpgate

@@ -1,0 +1,51 @@
+#pragma once
+// ctnetlink messages built as values by pure functions (no socket here), and the parser of a
+// conntrack reply. Unit-tested by decoding what they build.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/ip_address.h"
+
+struct nlmsghdr;
+
+namespace ftpgate {
+
+// A TCP conntrack tuple: src -> dst, ports.
+struct CtTuple {
+  IpAddress src;
+  IpAddress dst;
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  friend bool operator==(const CtTuple&, const CtTuple&) = default;
+};
+
+// What an expectation is in ctnetlink terms: on `master` (the control connection's original
+// tuple), expect `tuple` with source port wildcarded (mask: source address exact, source port 0;
+// the kernel always matches destination address and port exactly).
+struct ExpectationRequest {
+  CtTuple master;
+  CtTuple tuple;           // sport is ignored (wildcard)
+  uint32_t timeout_s = 0;  // CTA_EXPECT_TIMEOUT; ignored by the kernel on creation
+};
+
+// IPCTNL_MSG_EXP_NEW. create=true sets NLM_F_CREATE (no NLM_F_EXCL, so an existing expectation
+// for the same tuple is updated: that is how its timeout is changed). Always asks for an ACK.
+nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, bool create);
+// IPCTNL_MSG_EXP_DELETE of the expectation with this tuple.
+nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple);
+// IPCTNL_MSG_CT_GET of the conntrack whose original tuple is `orig`.
+nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& orig);
+
+// The parts of a conntrack (IPCTNL_MSG_CT_NEW reply) the daemon needs.
+struct ConntrackInfo {
+  CtTuple orig;
+  CtTuple reply;
+  uint32_t status = 0;   // IPS_* bits
+  std::string helper;    // CTA_HELP_NAME, empty if none
+};
+std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh);
+// Parses an expectation message (EXP_NEW/GET reply): its tuple; for tests and `check`.
+std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh);
+
+}  // namespace ftpgate

@@ -1,0 +1,88 @@
+#include "kernel/cthelper.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_cthelper.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <system_error>
+
+#include "kernel/netlink_socket.h"
+
+namespace ftpgate {
+namespace {
+
+nlmsghdr* put_header(char* buf, uint16_t msg, uint16_t flags, uint32_t seq) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_CTHELPER << 8) | msg);
+  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_seq = seq;
+  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
+  nfg->nfgen_family = AF_UNSPEC;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  return nlh;
+}
+
+void put_name_and_tuple(nlmsghdr* nlh) {
+  mnl_attr_put_strz(nlh, NFCTH_NAME, kUserspaceHelperName);
+  nlattr* tuple = mnl_attr_nest_start(nlh, NFCTH_TUPLE);
+  mnl_attr_put_u16(nlh, NFCTH_TUPLE_L3PROTONUM, htons(AF_INET));
+  mnl_attr_put_u8(nlh, NFCTH_TUPLE_L4PROTONUM, IPPROTO_TCP);
+  mnl_attr_nest_end(nlh, tuple);
+}
+
+int request(nlmsghdr* (*build)(char*, uint32_t, const CthelperPolicy&), const CthelperPolicy& p) {
+  try {
+    NetlinkSocket sock(NETLINK_NETFILTER);
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    return sock.request(build(buf, sock.next_seq(), p));
+  } catch (const std::system_error& e) {
+    return -e.code().value();
+  }
+}
+
+}  // namespace
+
+int register_userspace_helper(const CthelperPolicy& policy) {
+  return request(
+      [](char* buf, uint32_t seq, const CthelperPolicy& p) {
+        nlmsghdr* nlh = put_header(buf, NFNL_MSG_CTHELPER_NEW, NLM_F_CREATE, seq);
+        put_name_and_tuple(nlh);
+        mnl_attr_put_u32(nlh, NFCTH_QUEUE_NUM, htonl(0));
+        mnl_attr_put_u32(nlh, NFCTH_PRIV_DATA_LEN, htonl(0));
+        mnl_attr_put_u32(nlh, NFCTH_STATUS, htonl(NFCT_HELPER_STATUS_DISABLED));
+        nlattr* pol = mnl_attr_nest_start(nlh, NFCTH_POLICY);
+        mnl_attr_put_u32(nlh, NFCTH_POLICY_SET_NUM, htonl(1));
+        nlattr* set = mnl_attr_nest_start(nlh, NFCTH_POLICY_SET1);
+        mnl_attr_put_strz(nlh, NFCTH_POLICY_NAME, kUserspaceHelperName);
+        mnl_attr_put_u32(nlh, NFCTH_POLICY_EXPECT_MAX, htonl(p.max_expected));
+        mnl_attr_put_u32(nlh, NFCTH_POLICY_EXPECT_TIMEOUT, htonl(p.timeout_s));
+        mnl_attr_nest_end(nlh, set);
+        mnl_attr_nest_end(nlh, pol);
+        return nlh;
+      },
+      policy);
+}
+
+int unregister_userspace_helper() {
+  return request(
+      [](char* buf, uint32_t seq, const CthelperPolicy&) {
+        nlmsghdr* nlh = put_header(buf, NFNL_MSG_CTHELPER_DEL, 0, seq);
+        put_name_and_tuple(nlh);
+        return nlh;
+      },
+      CthelperPolicy{});
+}
+
+int probe_userspace_helpers() {
+  return request(
+      [](char* buf, uint32_t seq, const CthelperPolicy&) {
+        return put_header(buf, NFNL_MSG_CTHELPER_GET, NLM_F_DUMP, seq);
+      },
+      CthelperPolicy{});
+}
+
+}  // namespace ftpgate

@@ -1,0 +1,105 @@
+#include "kernel/nfqueue.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace ftpgate {
+
+NfQueue::NfQueue(uint16_t queue, uint32_t max_len)
+    : sock_(NETLINK_NETFILTER), queue_(queue), buf_(kNetlinkBufferSize) {
+  if (int rc = configure(NFQNL_CFG_CMD_BIND, false, 0); rc != 0) {
+    const std::string why =
+        rc == -EBUSY ? "another program is bound to NFQUEUE " + std::to_string(queue)
+                     : "cannot bind NFQUEUE " + std::to_string(queue) + ": " + errno_text(rc);
+    throw std::system_error(-rc, std::generic_category(), why);
+  }
+  if (int rc = configure(0, true, max_len); rc != 0)
+    throw std::system_error(-rc, std::generic_category(),
+                            "cannot configure NFQUEUE " + std::to_string(queue) +
+                                " (copy mode, GSO, fail-open): " + errno_text(rc));
+  sock_.set_no_enobufs(true);
+  sock_.set_receive_buffer(8 << 20);
+  sock_.set_nonblocking(true);
+}
+
+int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue_);
+  nlh->nlmsg_flags |= NLM_F_ACK;
+  nlh->nlmsg_seq = sock_.next_seq();
+  if (cmd != 0) nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, cmd);
+  if (params) {
+    nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
+    nfq_nlmsg_cfg_put_qmaxlen(nlh, max_len);
+    const uint32_t flags = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN;
+    mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+    mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+  }
+  return sock_.request(nlh);
+}
+
+namespace {
+struct ReceiveCtx {
+  NfQueue* self;
+  const std::function<void(const QueuedPacket&)>* on_packet;
+  NfQueueStats* stats;
+};
+}  // namespace
+
+bool NfQueue::receive(const std::function<void(const QueuedPacket&)>& on_packet) {
+  for (;;) {
+    const long n = sock_.receive(buf_.data(), buf_.size());
+    if (n < 0) {
+      if (n == -EAGAIN || n == -EWOULDBLOCK) return true;
+      if (n == -EINTR) continue;
+      if (n == -ENOBUFS) {  // the kernel dropped messages for us; keep going
+        ++stats_.enobufs;
+        continue;
+      }
+      return false;
+    }
+    ReceiveCtx ctx{this, &on_packet, &stats_};
+    auto cb = [](const nlmsghdr* nlh, void* data) -> int {
+      auto* c = static_cast<ReceiveCtx*>(data);
+      nlattr* attr[NFQA_MAX + 1] = {};
+      if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == nullptr) {
+        ++c->stats->malformed;
+        return MNL_CB_OK;
+      }
+      const auto* ph = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attr[NFQA_PACKET_HDR]));
+      QueuedPacket p;
+      p.id = ntohl(ph->packet_id);
+      const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+      p.queue = ntohs(nfg->res_id);
+      ++c->stats->received;
+      if (attr[NFQA_PAYLOAD] == nullptr) {
+        ++c->stats->malformed;
+        c->self->accept(p.id);
+        return MNL_CB_OK;
+      }
+      p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
+                                   mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
+      (*c->on_packet)(p);
+      return MNL_CB_OK;
+    };
+    mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), cb, &ctx);
+  }
+}
+
+int NfQueue::accept(uint32_t id) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, queue_);
+  nfq_nlmsg_verdict_put(nlh, static_cast<int>(id), NF_ACCEPT);
+  const int rc = sock_.send(nlh);
+  if (rc != 0) ++stats_.verdict_errors;
+  return rc;
+}
+
+}  // namespace ftpgate
