@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# End-to-end: real FTP servers (vsftpd, pyftpdlib) and clients (curl, lftp, ftplib) through a
+# router namespace whose forward policy is drop. Every case runs three ways:
+#   ftpgate  rules with the inert 'sane' helper + NFQUEUE, ftpgate running: must transfer, byte-exact
+#   none     the same rules, ftpgate stopped (queue bypass): must fail (the firewall is closed)
+#   kernel   the kernel's own FTP helper instead: must transfer; its expectations (from
+#            `conntrack -E expect`) must have the same shape as ftpgate's (addresses, masks,
+#            master), and ftpgate's log must match what the kernel saw it install, port for port
+# Then: SIGKILL of ftpgate mid-session (control connection survives via bypass) and restart
+# (new commands on the old session are inspected again).
+#   gateway_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
+set -u
+ftpgate=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
+for t in vsftpd lftp curl conntrack nft iptables /usr/bin/python3; do
+  command -v "$t" > /dev/null || { echo "missing $t: skipped"; exit 77; }
+done
+LAB=fge$$; LAB_DIR=/tmp/$LAB
+source "$top/scripts/lab.sh"
+daemon_pid=""
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
+  lab_down
+}
+trap cleanup EXIT
+lab_up
+lab_start_vsftpd 4 21
+lab_start_vsftpd 6 21
+lab_start_pyftpdlib "$SERVER4" 2121
+mkdir -p "$LAB_DIR/dl"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+rules() { in_router bash "$top/scripts/rules.sh" load --ports 21,2121 "$@" > /dev/null; }
+start_daemon() {
+  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21,2121 \
+    --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && return 0; sleep 0.1; done
+  echo "ftpgate did not start:"; cat "$LAB_DIR/ftpgate.log"; return 1
+}
+stop_daemon() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null
+  daemon_pid=""
+  rm -f "$LAB_DIR/ftpgate.sock"
+}
+
+# Each case downloads files into $LAB_DIR/dl/ and names them, one per line, on stdout.
+c4="curl -s -S --connect-timeout 3 --max-time 8"
+case_cmd() {
+  local url4="ftp://$SERVER4/pub" url6="ftp://[$SERVER6]/pub" url2121="ftp://$SERVER4:2121/pub" d="$LAB_DIR/dl"
+  local lftp_opts="set net:timeout 3; set net:max-retries 1; set net:reconnect-interval-base 1; set xfer:clobber on"
+  case $1 in
+    v4_epsv) in_client $c4 -o "$d/a" "$url4/1k.bin" -o "$d/b" "$url4/64k.bin" && echo "a 1k.bin" && echo "b 64k.bin" ;;
+    v4_pasv) in_client $c4 --disable-epsv -o "$d/a" "$url4/1k.bin" -o "$d/b" "$url4/64k.bin" && echo "a 1k.bin" && echo "b 64k.bin" ;;
+    v4_eprt) in_client $c4 -P - -o "$d/a" "$url4/1k.bin" -o "$d/b" "$url4/64k.bin" && echo "a 1k.bin" && echo "b 64k.bin" ;;
+    v4_port) in_client $c4 -P - --disable-eprt -o "$d/a" "$url4/1k.bin" -o "$d/b" "$url4/64k.bin" && echo "a 1k.bin" && echo "b 64k.bin" ;;
+    v6_epsv) in_client $c4 -o "$d/a" "$url6/64k.bin" && echo "a 64k.bin" ;;
+    v6_eprt) in_client $c4 -P - -o "$d/a" "$url6/64k.bin" && echo "a 64k.bin" ;;
+    port2121_pasv) in_client $c4 --disable-epsv -o "$d/a" "$url2121/1M.bin" && echo "a 1M.bin" ;;
+    port2121_port) in_client $c4 -P - --disable-eprt -o "$d/a" "$url2121/1M.bin" && echo "a 1M.bin" ;;
+    lftp_mixed) in_client timeout 20 lftp -c "$lftp_opts; open ftp://$SERVER4;
+        set ftp:passive-mode on; get pub/1M.bin -o $d/a; set ftp:passive-mode off; get pub/64k.bin -o $d/b; bye" \
+        && echo "a 1M.bin" && echo "b 64k.bin" ;;
+    lftp_v6_active) in_client timeout 20 lftp -c "$lftp_opts; open ftp://[$SERVER6];
+        set ftp:passive-mode off; get pub/64k.bin -o $d/a; get pub/1k.bin -o $d/b; bye" \
+        && echo "a 64k.bin" && echo "b 1k.bin" ;;
+  esac
+}
+CASES="v4_epsv v4_pasv v4_eprt v4_port v6_epsv v6_eprt port2121_pasv port2121_port lftp_mixed lftp_v6_active"
+
+# Runs a case; 0 when every file arrived byte-exact.
+transfer_ok() {
+  rm -f "$LAB_DIR"/dl/*
+  local listing; listing=$(case_cmd "$1" 2> "$LAB_DIR/client.err") || return 1
+  [ -n "$listing" ] || return 1
+  local out name want got
+  while read -r out name; do
+    want=$(grep " ./$name\$" "$LAB_DIR/files.sha256" | cut -d' ' -f1)
+    got=$(sha256sum < "$LAB_DIR/dl/$out" | cut -d' ' -f1)
+    [ "$want" = "$got" ] || return 1
+  done <<< "$listing"
+}
+
+# Expectation events of one case, normalised: the parts that do not depend on random ports.
+record_expectations() {  # case -> $LAB_DIR/exp-<mode>-<case> (shape) and .ports
+  local mode=$1 name=$2 log="$LAB_DIR/events"
+  ip netns exec "${LAB}r" conntrack -E expect > "$log" 2> /dev/null &
+  local ev=$!
+  sleep 0.3
+  transfer_ok "$name"; local rc=$?
+  sleep 0.3; kill "$ev" 2> /dev/null; wait "$ev" 2> /dev/null
+  awk '/\[NEW\]/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (!(kv[1] in seen)) { seen[kv[1]] = 1; v[kv[1]] = kv[2] } }
+         print v["src"], v["dst"], v["mask-src"], v["mask-dst"], v["master-src"], v["master-dst"]; delete seen }' \
+      "$log" | sort > "$LAB_DIR/exp-$mode-$name"
+  awk '/\[NEW\]/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (!(kv[1] in seen)) { seen[kv[1]] = 1; v[kv[1]] = kv[2] } }
+         print v["src"], v["dst"], v["dport"]; delete seen }' "$log" | sort > "$LAB_DIR/exp-$mode-$name.ports"
+  return $rc
+}
+
+# --- ftpgate -------------------------------------------------------------------------------
+rules --helper sane --queue 0
+start_daemon || exit 1
+for c in $CASES; do
+  before=$(wc -l < "$LAB_DIR/ftpgate.log")
+  if record_expectations ftpgate "$c"; then ok "$c with ftpgate: transferred byte-exact"
+  else bad "$c with ftpgate: transfer failed ($(head -c 200 "$LAB_DIR/client.err"))"; fi
+  # What ftpgate says it installed equals what the kernel saw installed, port for port.
+  tail -n +"$((before + 1))" "$LAB_DIR/ftpgate.log" | grep ': installed' |
+    sed -E 's/.* data ([^ ]+) -> \[?([^]]*)\]?:([0-9]+): installed.*/\1 \2 \3/' | sort > "$LAB_DIR/log-$c"
+  if [ -s "$LAB_DIR/log-$c" ] && diff -q "$LAB_DIR/log-$c" "$LAB_DIR/exp-ftpgate-$c.ports" > /dev/null; then
+    ok "$c with ftpgate: $(wc -l < "$LAB_DIR/log-$c") expectation(s) in the kernel exactly as logged"
+  else
+    bad "$c with ftpgate: logged $(tr '\n' ';' < "$LAB_DIR/log-$c") kernel $(tr '\n' ';' < "$LAB_DIR/exp-ftpgate-$c.ports")"
+  fi
+done
+
+# --- kill and restart mid-session ----------------------------------------------------------
+sync_dir="$LAB_DIR/sync"; mkdir -p "$sync_dir"
+in_client /usr/bin/python3 "$here/long_session_client.py" "$SERVER4" "$sync_dir" > "$LAB_DIR/long.out" 2>&1 &
+client=$!
+for _ in $(seq 100); do [ -e "$sync_dir/step1" ] && break; sleep 0.1; done
+kill -9 "$daemon_pid"; wait "$daemon_pid" 2> /dev/null; daemon_pid=""; rm -f "$LAB_DIR/ftpgate.sock"
+touch "$sync_dir/killed"
+for _ in $(seq 100); do [ -e "$sync_dir/step2" ] && break; sleep 0.1; done
+if grep -q "^noop: 200" "$LAB_DIR/long.out"; then ok "control connection alive while ftpgate is dead (queue bypass)"
+else bad "control connection stalled without ftpgate: $(cat "$LAB_DIR/long.out")"; fi
+start_daemon || exit 1
+touch "$sync_dir/restarted"
+wait "$client"; client_rc=$?
+want=$(grep " ./1M.bin\$" "$LAB_DIR/files.sha256" | cut -d' ' -f1)
+if [ "$client_rc" = 0 ] && [ "$(grep -c "^$want pub/1M.bin" "$LAB_DIR/long.out")" = 2 ]; then
+  ok "after restart, passive and active transfers on the old session work (pickup)"
+else
+  bad "after restart: $(cat "$LAB_DIR/long.out")"
+fi
+if "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | grep -q '^ftpgate_midstream_pickups_total [1-9]'; then
+  ok "the restarted daemon counted the mid-stream pickup"
+else bad "no mid-stream pickup counted"; fi
+stop_daemon
+
+# --- no helper: the firewall is closed -----------------------------------------------------
+for c in $CASES; do
+  if transfer_ok "$c"; then bad "$c without ftpgate: transferred, so the firewall is open"
+  else ok "$c without ftpgate: blocked"; fi
+done
+
+# --- the kernel FTP helper as the reference ------------------------------------------------
+rules --helper ftp --no-queue
+for c in $CASES; do
+  if record_expectations kernel "$c"; then ok "$c with the kernel helper: transferred"
+  else bad "$c with the kernel helper: failed"; fi
+  if [ -s "$LAB_DIR/exp-kernel-$c" ] && diff -q "$LAB_DIR/exp-kernel-$c" "$LAB_DIR/exp-ftpgate-$c" > /dev/null; then
+    ok "$c: ftpgate's expectations match the kernel helper's ($(wc -l < "$LAB_DIR/exp-kernel-$c"))"
+  else
+    bad "$c: kernel $(tr '\n' ';' < "$LAB_DIR/exp-kernel-$c") vs ftpgate $(tr '\n' ';' < "$LAB_DIR/exp-ftpgate-$c")"
+  fi
+done
+in_router bash "$top/scripts/rules.sh" unload > /dev/null
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,118 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+namespace ftpgate {
+namespace {
+
+TEST(Config, DefaultsAreFinite) {
+  DaemonConfig c;
+  EXPECT_EQ(c.queues, std::vector<uint16_t>{0});
+  EXPECT_EQ(c.control_ports, std::vector<uint16_t>{21});
+  EXPECT_GT(c.policy.max_sessions, 0u);
+  EXPECT_GT(c.policy.max_expectations_total, 0u);
+  EXPECT_GT(c.policy.max_line_length, 0u);
+  EXPECT_GT(c.queue_max_len, 0u);
+}
+
+TEST(Config, FileWithCommentsAndAllKinds) {
+  DaemonConfig c;
+  auto err = apply_config_text(c,
+                               "# ftpgate\n"
+                               "queue = 2-3\n"
+                               "ports = 21, 2121\n"  // spaces inside are not allowed: see below
+                               "");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->message, "line 3: bad value '21, 2121' for ports (a list like 21,2121)");
+  c = DaemonConfig{};
+  err = apply_config_text(c,
+                          "# ftpgate\n"
+                          "queue = 2-3\n"
+                          "ports = 21,2121   # two servers\n"
+                          "helper_mode = carrier\n"
+                          "loose = yes\n"
+                          "expectation_timeout = 10\n"
+                          "max_sessions = 100\n"
+                          "\n");
+  ASSERT_FALSE(err) << err->message;
+  EXPECT_EQ(c.queues, (std::vector<uint16_t>{2, 3}));
+  EXPECT_EQ(c.control_ports, (std::vector<uint16_t>{21, 2121}));
+  EXPECT_EQ(c.helper_mode, HelperMode::kCarrier);
+  EXPECT_FALSE(c.policy.require_peer_address);
+  EXPECT_EQ(c.policy.expectation_timeout, 10'000'000);
+  EXPECT_EQ(c.policy.max_sessions, 100u);
+}
+
+TEST(Config, UnknownKeyNamesTheLine) {
+  DaemonConfig c;
+  auto err = apply_config_text(c, "queue = 0\n\nqueu = 1\n");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->message, "line 3: unknown key 'queu'");
+}
+
+TEST(Config, BadValuesAreRejected) {
+  DaemonConfig c;
+  EXPECT_TRUE(apply_setting(c, "queue", "0-64"));   // 65 queues
+  EXPECT_TRUE(apply_setting(c, "queue", "3-1"));
+  EXPECT_TRUE(apply_setting(c, "ports", "0"));
+  EXPECT_TRUE(apply_setting(c, "helper_mode", "kernel"));
+  EXPECT_TRUE(apply_setting(c, "loose", "maybe"));
+  EXPECT_TRUE(apply_setting(c, "max_pending_commands", "65"));
+  EXPECT_TRUE(apply_setting(c, "expectation_timeout", "0"));
+  EXPECT_TRUE(apply_setting(c, "status_socket", "relative/path"));
+  EXPECT_TRUE(apply_config_text(c, "just a line\n"));
+  EXPECT_FALSE(apply_setting(c, "queue", "0"));
+  EXPECT_EQ(c.queues, std::vector<uint16_t>{0});
+}
+
+TEST(Config, EveryDocumentedKeyIsAccepted) {
+  // describe_config_keys() lists each key once; each must be settable.
+  const std::string doc = describe_config_keys();
+  const std::pair<const char*, const char*> samples[] = {
+      {"queue", "1"}, {"ports", "21"}, {"helper_mode", "auto"}, {"queue_max_len", "10"},
+      {"status_socket", "/run/x.sock"}, {"loose", "no"}, {"min_data_port", "1024"},
+      {"require_pending_passive", "yes"}, {"refuse_wrong_direction", "yes"},
+      {"refuse_unanswered_port", "yes"}, {"expectation_timeout", "30"},
+      {"max_expectations_per_session", "1"}, {"max_expectations_total", "10"},
+      {"max_line_length", "512"}, {"max_out_of_order_bytes", "100"},
+      {"max_pending_commands", "8"}, {"max_sessions", "10"}, {"session_idle_timeout", "60"}};
+  size_t documented = 0;
+  for (const auto& [k, v] : samples) {
+    DaemonConfig c;
+    EXPECT_FALSE(apply_setting(c, k, v)) << k;
+    EXPECT_NE(doc.find(std::string("  ") + k + " "), std::string::npos) << k;
+    ++documented;
+  }
+  size_t lines = 0;
+  for (char ch : doc) lines += ch == '\n';
+  EXPECT_EQ(lines, documented);
+}
+
+}  // namespace
+}  // namespace ftpgate
+
+#include <fstream>
+#include <sstream>
+
+namespace ftpgate {
+namespace {
+TEST(Config, ShippedExampleFileStatesTheDefaults) {
+  std::ifstream in(FTPGATE_SOURCE_DIR "/etc/ftpgate.conf");
+  ASSERT_TRUE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  DaemonConfig c;
+  auto err = apply_config_text(c, ss.str());
+  ASSERT_FALSE(err) << err->message;
+  const DaemonConfig d;
+  EXPECT_EQ(c.queues, d.queues);
+  EXPECT_EQ(c.control_ports, d.control_ports);
+  EXPECT_EQ(c.policy.max_sessions, d.policy.max_sessions);
+  EXPECT_EQ(c.policy.expectation_timeout, d.policy.expectation_timeout);
+  EXPECT_EQ(c.policy.max_line_length, d.policy.max_line_length);
+  EXPECT_EQ(c.policy.session_idle_timeout, d.policy.session_idle_timeout);
+  EXPECT_EQ(c.policy.max_out_of_order_bytes, d.policy.max_out_of_order_bytes);
+  EXPECT_EQ(c.queue_max_len, d.queue_max_len);
+}
+}  // namespace
+}  // namespace ftpgate

@@ -1,0 +1,79 @@
+// The ctnetlink messages are values: build them, then read them back with libmnl.
+#include "kernel/conntrack_messages.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+namespace ftpgate {
+namespace {
+
+IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+struct Top {
+  const nlattr* tb[CTA_EXPECT_MAX + 1] = {};
+};
+int collect(const nlattr* a, void* data) {
+  auto* t = static_cast<Top*>(data);
+  if (mnl_attr_get_type(a) <= CTA_EXPECT_MAX) t->tb[mnl_attr_get_type(a)] = a;
+  return MNL_CB_OK;
+}
+
+TEST(ConntrackMessages, ExpectNewCarriesMasterTupleMaskAndTimeout) {
+  char buf[4096];
+  ExpectationRequest req;
+  req.master = {ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
+  req.tuple = {ip("198.51.100.2"), ip("203.0.113.2"), 12345, 50000};
+  req.timeout_s = 30;
+  const nlmsghdr* nlh = build_expect_new(buf, 7, req, true);
+  EXPECT_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_NEW);
+  EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_CREATE);
+  EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_ACK);
+  EXPECT_FALSE(nlh->nlmsg_flags & NLM_F_EXCL);  // so a second one updates the timeout
+  EXPECT_EQ(nlh->nlmsg_seq, 7u);
+  const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+  EXPECT_EQ(nfg->nfgen_family, AF_INET);
+  Top t;
+  ASSERT_GE(mnl_attr_parse(nlh, sizeof(nfgenmsg), collect, &t), 0);
+  ASSERT_TRUE(t.tb[CTA_EXPECT_MASTER] && t.tb[CTA_EXPECT_TUPLE] && t.tb[CTA_EXPECT_MASK]);
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(t.tb[CTA_EXPECT_TIMEOUT])), 30u);
+  // The expected tuple goes out with source port 0 (wildcard), whatever the request said.
+  auto tuple = parse_expect_tuple(nlh);
+  ASSERT_TRUE(tuple);
+  EXPECT_EQ(*tuple, (CtTuple{ip("198.51.100.2"), ip("203.0.113.2"), 0, 50000}));
+  EXPECT_FALSE(build_expect_new(buf, 8, req, false)->nlmsg_flags & NLM_F_CREATE);
+}
+
+TEST(ConntrackMessages, Ipv6Family) {
+  char buf[4096];
+  ExpectationRequest req;
+  req.master = {ip("2001:db8:1::2"), ip("2001:db8:2::2"), 40000, 21};
+  req.tuple = {ip("2001:db8:2::2"), ip("2001:db8:1::2"), 0, 41000};
+  const nlmsghdr* nlh = build_expect_new(buf, 1, req, true);
+  EXPECT_EQ(static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh))->nfgen_family, AF_INET6);
+  auto tuple = parse_expect_tuple(nlh);
+  ASSERT_TRUE(tuple);
+  EXPECT_EQ(tuple->src.to_string(), "2001:db8:2::2");
+  EXPECT_EQ(tuple->dport, 41000);
+}
+
+TEST(ConntrackMessages, DeleteAndGet) {
+  char buf[4096];
+  const CtTuple t{ip("10.0.0.1"), ip("10.0.0.2"), 99, 2000};
+  const nlmsghdr* del = build_expect_delete(buf, 3, t);
+  EXPECT_EQ(del->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_DELETE);
+  EXPECT_EQ(parse_expect_tuple(del)->sport, 0);
+  const nlmsghdr* get = build_conntrack_get(buf, 4, t);
+  EXPECT_EQ(get->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+}
+
+TEST(ConntrackMessages, ParseConntrackRejectsIncompleteMessages) {
+  char buf[4096];
+  // A CT_GET request has only the original tuple: not a full conntrack.
+  EXPECT_FALSE(parse_conntrack(build_conntrack_get(buf, 1, CtTuple{ip("10.0.0.1"), ip("10.0.0.2"), 1, 2})));
+}
+
+}  // namespace
+}  // namespace ftpgate
