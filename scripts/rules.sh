@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
-#   rules.sh load   [--ports 21,2121] [--queue 0] [--helper sane|ftpgate|ftp] [--form auto|nft|iptables]
+#   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper sane|ftpgate|ftp] [--form auto|nft|iptables]
 #                   [--no-queue] [--ctmark 0x01000000]
 #   rules.sh unload
 #   rules.sh status
@@ -45,10 +45,13 @@ unload() {
 load() {
   case $helper in sane|ftpgate|ftp) ;; *) echo "rules.sh: --helper must be sane, ftpgate or ftp" >&2; exit 2 ;; esac
   if [ "$form" = auto ]; then if nft_has_queue; then form=nft; else form=iptables; fi; fi
-  local queue_stmt=""
+  # --queue N, or N-M to spread control connections over several queues (one per CPU): the
+  # kernel hashes each connection to one queue of the range.
+  local queue_stmt="" nft_q="num $queue" ipt_q="--queue-num $queue"
+  case $queue in *-*) nft_q="num $queue fanout"; ipt_q="--queue-balance ${queue/-/:}" ;; esac
   if [ "$with_queue" = 1 ] && [ "$form" = nft ]; then
-    queue_stmt="tcp dport @ftp_ports queue num $queue bypass
-		tcp sport @ftp_ports queue num $queue bypass"
+    queue_stmt="tcp dport @ftp_ports queue $nft_q bypass
+		tcp sport @ftp_ports queue $nft_q bypass"
   fi
   unload
   local rendered
@@ -58,7 +61,7 @@ load() {
   if [ "$with_queue" = 1 ] && [ "$form" = iptables ]; then
     local ipt
     for ipt in iptables ip6tables; do
-      sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE_NUM@/$queue/" "$rules_dir/ftpgate-queue.iptables.in" |
+      sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" "$rules_dir/ftpgate-queue.iptables.in" |
         "$ipt-restore" --noflush
       $ipt -I FORWARD 1 -j FTPGATE
     done

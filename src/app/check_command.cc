@@ -34,7 +34,7 @@ int check_command(int, char**) {
     NfQueue probe(65531, 16);
     nfqueue = true;
     report(true, "NFQUEUE (nfnetlink_queue)", "packets can be queued to ftpgate");
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {
     report(false, "NFQUEUE (nfnetlink_queue)", e.what());
   }
   // ctnetlink: looking up a conntrack that does not exist answers ENOENT when it works.

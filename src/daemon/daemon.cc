@@ -148,7 +148,7 @@ int run_daemon(DaemonOptions options) {
   for (uint16_t q : cfg.queues) {
     try {
       queues.emplace_back(q, cfg.queue_max_len);
-    } catch (const std::system_error& e) {
+    } catch (const std::exception& e) {
       std::cerr << "ftpgate: " << e.what() << '\n';
       return 1;
     }

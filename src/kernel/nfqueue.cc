@@ -8,22 +8,23 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 
 namespace ftpgate {
 
 NfQueue::NfQueue(uint16_t queue, uint32_t max_len)
     : sock_(NETLINK_NETFILTER), queue_(queue), buf_(kNetlinkBufferSize) {
+  const std::string q = std::to_string(queue);
   if (int rc = configure(NFQNL_CFG_CMD_BIND, false, 0); rc != 0) {
-    const std::string why =
-        rc == -EBUSY ? "another program is bound to NFQUEUE " + std::to_string(queue)
-                     : "cannot bind NFQUEUE " + std::to_string(queue) + ": " + errno_text(rc);
-    throw std::system_error(-rc, std::generic_category(), why);
+    // The kernel answers EPERM (older kernels EBUSY) when another socket holds the queue.
+    throw std::runtime_error(rc == -EPERM || rc == -EBUSY
+                                 ? "another program is bound to NFQUEUE " + q + " (" + errno_text(rc) + ")"
+                                 : "cannot bind NFQUEUE " + q + ": " + errno_text(rc));
   }
   if (int rc = configure(0, true, max_len); rc != 0)
-    throw std::system_error(-rc, std::generic_category(),
-                            "cannot configure NFQUEUE " + std::to_string(queue) +
-                                " (copy mode, GSO, fail-open): " + errno_text(rc));
+    throw std::runtime_error("cannot configure NFQUEUE " + q + " (copy mode, GSO, fail-open): " +
+                             errno_text(rc));
   sock_.set_no_enobufs(true);
   sock_.set_receive_buffer(8 << 20);
   sock_.set_nonblocking(true);

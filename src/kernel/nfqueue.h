@@ -27,7 +27,8 @@ struct NfQueueStats {
 
 class NfQueue {
  public:
-  // Throws std::system_error with a sentence naming what is missing (start-up only).
+  // Throws std::runtime_error with a sentence naming what is wrong, std::system_error when no
+  // netlink socket can be opened (start-up only).
   NfQueue(uint16_t queue, uint32_t max_len);
   NfQueue(NfQueue&&) noexcept = default;
 

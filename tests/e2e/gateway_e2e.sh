@@ -117,6 +117,36 @@ for c in $CASES; do
   fi
 done
 
+# --- loading the rules again replaces them; signals ------------------------------------------
+rules --helper sane --queue 0
+n_jump=$(in_router iptables -S FORWARD | grep -c -- '-j FTPGATE')
+n_queue=$(in_router iptables -S FTPGATE | grep -c NFQUEUE)
+n_tables=$(in_router nft list tables | grep -c 'inet ftpgate')
+if [ "$n_jump$n_queue$n_tables" = 111 ]; then ok "rules loaded twice: no duplicates"
+else bad "rules loaded twice: $n_jump jumps, $n_queue queue rules, $n_tables tables"; fi
+kill -USR1 "$daemon_pid"; sleep 0.3
+if grep -q '^ftpgate_expectations_installed_total [1-9]' "$LAB_DIR/ftpgate.log"; then ok "SIGUSR1 prints the counters"
+else bad "SIGUSR1 printed no counters"; fi
+printf 'expectation_timeout = 12\n' > "$LAB_DIR/reload.conf"
+printf 'expectation_timeout = 12\nbogus_key = 1\n' > "$LAB_DIR/bad.conf"
+stop_daemon
+ip netns exec "${LAB}r" "$ftpgate" run --config "$LAB_DIR/reload.conf" --queue 0 --ports 21,2121 \
+  --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && break; sleep 0.1; done
+cp "$LAB_DIR/bad.conf" "$LAB_DIR/reload.conf"; kill -HUP "$daemon_pid"; sleep 0.3
+if grep -q "reload refused, keeping the running policy: .*line 2: unknown key 'bogus_key'" "$LAB_DIR/ftpgate.log"; then
+  ok "SIGHUP with a bad file keeps the running policy and names the line"
+else bad "SIGHUP with a bad file: $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+printf 'expectation_timeout = 17\n' > "$LAB_DIR/reload.conf"; kill -HUP "$daemon_pid"; sleep 0.3
+transfer_ok v4_pasv > /dev/null
+if grep -q "policy reloaded" "$LAB_DIR/ftpgate.log" && tail -3 "$LAB_DIR/ftpgate.log" | grep -q "installed, timeout 17s"; then
+  ok "SIGHUP reloads the policy (expectation timeout 17 s in use)"
+else bad "SIGHUP reload: $(tail -3 "$LAB_DIR/ftpgate.log")"; fi
+if in_router "$ftpgate" run --queue 0 --ports 21 --status-socket "$LAB_DIR/second.sock" 2>&1 | grep -q "another program is bound to NFQUEUE 0"; then
+  ok "a second daemon on the same queue says why it cannot start"
+else bad "a second daemon on queue 0 gave no clear error"; fi
+
 # --- kill and restart mid-session ----------------------------------------------------------
 sync_dir="$LAB_DIR/sync"; mkdir -p "$sync_dir"
 in_client /usr/bin/python3 "$here/long_session_client.py" "$SERVER4" "$sync_dir" > "$LAB_DIR/long.out" 2>&1 &
