@@ -85,14 +85,83 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
 }
 
 void Session::deliver(Direction dir, std::string_view bytes, SessionContext& ctx) {
-  if (tls_) return;  // encrypted: nothing to read
-  stream(dir).lines.feed(bytes, [&](std::string_view line, bool too_long) {
-    return on_line(dir, line, too_long, ctx);
-  });
+  Stream& s = stream(dir);
+  while (!bytes.empty()) {
+    if (s.mode == StreamMode::kTls) {
+      const TlsRecordFollower::Outcome out = s.tls.feed(bytes);
+      bytes.remove_prefix(out.consumed);
+      if (out.status == TlsRecordFollower::Status::kInTls) return;
+      current_dir_ = dir;
+      if (out.status == TlsRecordFollower::Status::kEnded) {
+        event(SessionEvent::kTlsEnd, ctx);
+        resume_lines(dir, ctx);
+      } else {
+        report(Reason::kTlsNotTls, bytes.substr(0, 40), ctx);
+        s.lines.reset();
+        s.mode = StreamMode::kAwaitClear;
+      }
+      continue;
+    }
+    // on_line returns false when the stream switched to TLS; the rest of the bytes are records.
+    const size_t used = s.lines.feed(bytes, [&](std::string_view line, bool too_long) {
+      return on_line(dir, line, too_long, ctx);
+    });
+    bytes.remove_prefix(used);
+  }
 }
+
+void Session::start_tls(SessionContext& ctx) {
+  // AUTH TLS accepted (RFC 4217 section 4): from the next byte on, both directions are TLS.
+  for (Stream* s : {&to_server_, &to_client_}) {
+    s->mode = StreamMode::kTls;
+    s->tls = TlsRecordFollower{};
+    s->lines.reset();
+  }
+  pending_.clear();
+  in_multiline_ = false;
+  ++ctx.counters.tls_sessions;
+  event(SessionEvent::kTlsStart, ctx);
+}
+
+void Session::resume_lines(Direction dir, SessionContext& ctx) {
+  Stream& s = stream(dir);
+  s.mode = StreamMode::kLines;
+  s.lines.reset();
+  // What was said inside TLS is unknown: commands and replies start afresh in this direction.
+  if (dir == Direction::kToServer) {
+    pending_.clear();
+  } else {
+    in_multiline_ = false;
+  }
+  event(SessionEvent::kResume, ctx);
+}
+
+namespace {
+// A line that can only be clear-text FTP: a command ("USER x", "PASV": 3-4 letters, then a space
+// and printable ASCII) or a reply ("200 ok": three digits, ' ' or '-', printable ASCII).
+bool unambiguous_ftp_line(Direction dir, std::string_view line) {
+  size_t i = 0;
+  if (dir == Direction::kToServer) {
+    while (i < line.size() && ((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' && line[i] <= 'z'))) ++i;
+    if (i < 3 || i > 4 || (i < line.size() && line[i] != ' ')) return false;
+  } else {
+    const ReplyLine r = parse_reply_line(line);
+    if (!r.is_reply_start || r.code < 100) return false;
+    i = 3;
+  }
+  for (; i < line.size(); ++i)
+    if (line[i] < 0x20 || line[i] > 0x7e) return false;
+  return true;
+}
+}  // namespace
 
 bool Session::on_line(Direction dir, std::string_view line, bool too_long, SessionContext& ctx) {
   current_dir_ = dir;
+  Stream& s = stream(dir);
+  if (s.mode == StreamMode::kAwaitClear) {
+    if (too_long || !unambiguous_ftp_line(dir, line)) return true;  // still opaque
+    resume_lines(dir, ctx);
+  }
   bool parse_it = true;
   if (too_long) {
     report(Reason::kLineTooLong, line, ctx);
@@ -104,10 +173,11 @@ bool Session::on_line(Direction dir, std::string_view line, bool too_long, Sessi
   if (dir == Direction::kToServer) {
     ++ctx.counters.lines_to_server;
     on_command(line, parse_it, ctx);
-    return !tls_;
+  } else {
+    ++ctx.counters.lines_to_client;
+    on_reply(line, parse_it, ctx);
   }
-  ++ctx.counters.lines_to_client;
-  return on_reply(line, parse_it, ctx);
+  return s.mode != StreamMode::kTls;
 }
 
 void Session::on_command(std::string_view line, bool parse_it, SessionContext& ctx) {
@@ -185,11 +255,7 @@ bool Session::finish_reply(uint16_t code, std::string_view text, std::string_vie
     return true;
   }
   if (code == 234 && answered == Verb::kAuthTls) {
-    // AUTH TLS accepted (RFC 4217 section 4): from the next byte on, both directions are TLS.
-    tls_ = true;
-    pending_.clear();
-    ++ctx.counters.tls_sessions;
-    event(SessionEvent::kTlsStart, ctx);
+    start_tls(ctx);
     return false;
   }
   return true;

@@ -15,6 +15,7 @@
 #include "core/policy.h"
 #include "core/tcp_reassembler.h"
 #include "core/tcp_segment.h"
+#include "core/tls_record_follower.h"
 
 namespace ftpgate {
 
@@ -48,14 +49,20 @@ class Session {
   uint64_t id() const { return id_; }
   Micros last_seen() const { return last_seen_; }
   size_t outstanding_expectations() const { return outstanding_.size(); }
-  bool tls() const { return tls_; }
 
  private:
+  // How a direction's bytes are read. After AUTH TLS + 234 both directions follow TLS records;
+  // a direction goes back to lines where its records end (CCC, or TLS shut down). If the bytes
+  // after 234 are no TLS record at all (the client never started TLS), the direction stays
+  // opaque until a line that is unambiguously clear-text FTP arrives (kAwaitClear).
+  enum class StreamMode : uint8_t { kLines, kTls, kAwaitClear };
   struct Stream {
     explicit Stream(const Policy& p)
         : tcp(p.max_out_of_order_bytes), lines(p.max_line_length) {}
     TcpReassembler tcp;
     LineAssembler lines;
+    StreamMode mode = StreamMode::kLines;
+    TlsRecordFollower tls;
     bool fin = false;
     uint64_t fin_at = 0;  // widened sequence number of the FIN
   };
@@ -77,6 +84,8 @@ class Session {
              uint16_t dport, std::string_view line, SessionContext& ctx);
   void report(Reason r, std::string_view line, SessionContext& ctx);
   void event(SessionEvent e, SessionContext& ctx);
+  void start_tls(SessionContext& ctx);
+  void resume_lines(Direction dir, SessionContext& ctx);
   Stream& stream(Direction d) { return d == Direction::kToServer ? to_server_ : to_client_; }
 
   ControlFlow flow_;
@@ -91,7 +100,6 @@ class Session {
   bool in_multiline_ = false;
   uint16_t multiline_code_ = 0;
   DataEndpoint multiline_endpoint_;  // first endpoint found in a multi-line 227/228/229
-  bool tls_ = false;
   std::vector<Outstanding> outstanding_;
 };
 

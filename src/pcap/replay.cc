@@ -55,7 +55,9 @@ class JsonLinesSink : public ActionSink {
         o.str("event", session_event_name(a.event)).fixed6("ts", a.now);
         write_control(o, *a.flow);
         if (a.event == SessionEvent::kTlsStart)
-          o.str("note", "control channel encrypted: no data connection can be admitted");
+          o.str("note", "control channel encrypted: nothing is admitted until it is clear again");
+        if (a.event == SessionEvent::kTlsEnd || a.event == SessionEvent::kResume)
+          o.str("direction", a.direction == Direction::kToServer ? "to_server" : "to_client");
         break;
     }
     o.close();

@@ -110,20 +110,72 @@ TEST(Session, OverlongLineNotParsedAndTailIgnored) {
   EXPECT_EQ(f.sink.expects().size(), 1u);
 }
 
-TEST(Session, AuthTlsMakesTheChannelOpaque) {
+std::string tls_record(uint8_t type, const std::string& body) {
+  std::string r = {static_cast<char>(type), 3, 3, static_cast<char>(body.size() >> 8),
+                   static_cast<char>(body.size() & 0xff)};
+  return r + body;
+}
+
+std::vector<SessionEvent> events(const testing::RecordingSink& sink) {
+  std::vector<SessionEvent> out;
+  for (const auto& a : sink.actions)
+    if (a.kind == Action::Kind::kEvent) out.push_back(a.event);
+  return out;
+}
+
+TEST(Session, TlsRecordsAreNeverParsed) {
   Fixture f;
   f.conv.client("AUTH TLS\r\n");
-  f.conv.server("234 Proceed with negotiation.\r\n");
-  // Bytes that would look like commands inside TLS are never parsed.
-  f.conv.client("PORT 10,0,1,2,4,1\r\n");
-  f.conv.client("PASV\r\n");
-  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80)\r\n");
+  f.conv.server("234 Proceed with negotiation.\r\n" + tls_record(22, "ServerHello"));
+  // Text that looks like commands, inside records (even split across segments), opens nothing.
+  const std::string c = tls_record(22, "\r\nPORT 10,0,1,2,4,1\r\n") + tls_record(23, "PASV\r\n");
+  f.conv.client(c.substr(0, 3));
+  f.conv.client(c.substr(3));
+  f.conv.server(tls_record(23, "\r\n227 Entering Passive Mode (10,0,2,2,195,80)\r\n"));
   EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_TRUE(f.sink.reasons().empty());
   EXPECT_EQ(f.engine.counters().tls_sessions, 1u);
-  bool saw_tls = false;
-  for (const auto& a : f.sink.actions)
-    saw_tls |= a.kind == Action::Kind::kEvent && a.event == SessionEvent::kTlsStart;
-  EXPECT_TRUE(saw_tls);
+  EXPECT_EQ(events(f.sink), std::vector<SessionEvent>{SessionEvent::kTlsStart});
+}
+
+TEST(Session, CccReturnsToClearTextInEachDirection) {
+  // RFC 4217 12.3: CCC and its 200 are encrypted; both sides send close_notify (an alert
+  // record), then the control channel is clear again and PASV can be admitted.
+  Fixture f;
+  f.conv.client("AUTH TLS\r\n");
+  f.conv.server("234 go\r\n");
+  f.conv.client(tls_record(22, "hello") + tls_record(23, "CCC"));
+  f.conv.server(tls_record(22, "hello") + tls_record(23, "200 CCC ok") + tls_record(21, "\x01\x00"));
+  f.conv.client(tls_record(21, "\x01\x00") + "PASV\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dport, 50000);
+  const std::vector<SessionEvent> want = {SessionEvent::kTlsStart, SessionEvent::kTlsEnd,
+                                          SessionEvent::kResume, SessionEvent::kTlsEnd,
+                                          SessionEvent::kResume};
+  EXPECT_EQ(events(f.sink), want);
+}
+
+TEST(Session, Tls13CloseWithoutVisibleAlertAlsoResumes) {
+  Fixture f;
+  f.conv.client("AUTH TLS\r\n");
+  f.conv.server("234 go\r\n");
+  f.conv.client(tls_record(23, "encrypted close_notify") + "PORT 10,0,1,2,4,1\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+}
+
+TEST(Session, AuthAnsweredButTlsNeverStartedIsCountedThenClearLinesResume) {
+  // Policy: after 234, bytes that are no TLS record are a tls_not_tls anomaly; the direction
+  // stays opaque until a line that can only be clear-text FTP, and is parsed from there.
+  Fixture f;
+  f.conv.client("AUTH TLS\r\n");
+  f.conv.server("234 go\r\n");
+  f.conv.client(std::string("\x80\x01") + "binary junk PORT 10,0,1,2,4,9\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  f.conv.client("PORT 10,0,1,2,4,1\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dport, 1025);
+  EXPECT_EQ(f.engine.counters().of(Reason::kTlsNotTls), 1u);
 }
 
 TEST(Session, AuthRefusedKeepsParsing) {
