@@ -13,7 +13,7 @@ packages=(
   # real FTP peers for the lab
   vsftpd python3-pyftpdlib curl lftp
   # misc
-  python3 procps psmisc
+  python3 procps psmisc openssl
 )
 
 missing=()

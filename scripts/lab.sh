@@ -133,3 +133,14 @@ lab_wait_listen() {
   echo "lab: nothing listens on port $port in the server namespace" >&2
   return 1
 }
+
+# The FTPS server with CCC (scripts/lab_ftps_ccc_server.py), with a throw-away certificate.
+# lab_start_ftps_ccc PORT
+lab_start_ftps_ccc() {
+  local port=$1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=ftpgate-lab" \
+    -keyout "$LAB_DIR/tls.key" -out "$LAB_DIR/tls.crt" > /dev/null 2>&1 || return 1
+  in_server "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/lab_ftps_ccc_server.py" "$SERVER4" "$port" \
+    "$LAB_DIR/root/pub" "$LAB_DIR/tls.crt" "$LAB_DIR/tls.key" > "$LAB_DIR/ftps-$port.log" 2>&1 &
+  lab_wait_listen "$port"
+}

@@ -14,6 +14,7 @@ lab_start_vsftpd 4 21
 lab_start_vsftpd 6 21
 lab_start_pyftpdlib "$SERVER4" 2121
 lab_start_pyftpdlib "$SERVER4" 2122 multiline227
+lab_start_ftps_ccc 2100
 out="$top/pcaps"
 mkdir -p "$out"
 
@@ -50,6 +51,13 @@ f.retrbinary('RETR pub/1k.bin', io.BytesIO().write); f.quit()"
 record ftplib_split_port_nodelay "tcp port 2121" sh -c \
   "ip netns exec ${LAB}c $PYTHON $here/lab_split_client.py $SERVER4 2121 $CLIENT4 pub/1k.bin > /dev/null"
 
+# Explicit FTPS: AUTH TLS, login inside TLS, CCC, then passive and active in clear text.
+record lftp_ftps_ccc "tcp port 2100" in_client lftp -c "set ssl:verify-certificate no;
+  set ftp:ssl-force yes; set ftp:ssl-protect-data no; set ftp:ssl-use-ccc yes; set net:max-retries 1;
+  open -p 2100 ftp://anonymous:lab@$SERVER4; set ftp:passive-mode on; get 64k.bin -o $LAB_DIR/c1;
+  set ftp:passive-mode off; get 1k.bin -o $LAB_DIR/c2; bye"
+
+echo "--ports 2100" > "$out/lftp_ftps_ccc.pcap.flags"
 echo "--ports 2121" > "$out/pyftpdlib_port2121_curl.pcap.flags"
 echo "--ports 2122" > "$out/pyftpdlib_multiline_227.pcap.flags"
 echo "--ports 2121" > "$out/ftplib_split_port_nodelay.pcap.flags"

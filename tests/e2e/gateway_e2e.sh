@@ -28,14 +28,15 @@ lab_up
 lab_start_vsftpd 4 21
 lab_start_vsftpd 6 21
 lab_start_pyftpdlib "$SERVER4" 2121
+lab_start_ftps_ccc 2100   # explicit FTPS with CCC
 mkdir -p "$LAB_DIR/dl"
 passed=0; failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 
-rules() { in_router bash "$top/scripts/rules.sh" load --ports 21,2121 "$@" > /dev/null; }
+rules() { in_router bash "$top/scripts/rules.sh" load --ports 21,2121,2100 "$@" > /dev/null; }
 start_daemon() {
-  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21,2121 \
+  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21,2121,2100 \
     --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && return 0; sleep 0.1; done
@@ -52,6 +53,7 @@ c4="curl -s -S --connect-timeout 3 --max-time 8"
 case_cmd() {
   local url4="ftp://$SERVER4/pub" url6="ftp://[$SERVER6]/pub" url2121="ftp://$SERVER4:2121/pub" d="$LAB_DIR/dl"
   local lftp_opts="set net:timeout 3; set net:max-retries 1; set net:reconnect-interval-base 1; set xfer:clobber on"
+  local ftps_opts="set ssl:verify-certificate no; set ftp:ssl-force yes; set ftp:ssl-protect-data no"
   case $1 in
     v4_epsv) in_client $c4 -o "$d/a" "$url4/1k.bin" -o "$d/b" "$url4/64k.bin" && echo "a 1k.bin" && echo "b 64k.bin" ;;
     v4_pasv) in_client $c4 --disable-epsv -o "$d/a" "$url4/1k.bin" -o "$d/b" "$url4/64k.bin" && echo "a 1k.bin" && echo "b 64k.bin" ;;
@@ -64,12 +66,20 @@ case_cmd() {
     lftp_mixed) in_client timeout 20 lftp -c "$lftp_opts; open ftp://$SERVER4;
         set ftp:passive-mode on; get pub/1M.bin -o $d/a; set ftp:passive-mode off; get pub/64k.bin -o $d/b; bye" \
         && echo "a 1M.bin" && echo "b 64k.bin" ;;
+    # Explicit FTPS: login inside TLS, then CCC, then passive and active in clear text.
+    lftp_ftps_ccc) in_client timeout 20 lftp -c "$lftp_opts; $ftps_opts; set ftp:ssl-use-ccc yes;
+        open -p 2100 ftp://anonymous:lab@$SERVER4; set ftp:passive-mode on; get 64k.bin -o $d/a;
+        set ftp:passive-mode off; get 1k.bin -o $d/b; bye" && echo "a 64k.bin" && echo "b 1k.bin" ;;
+    # The same without CCC: the control channel stays encrypted, nothing can be admitted.
+    lftp_ftps_no_ccc) in_client timeout 20 lftp -c "$lftp_opts; $ftps_opts; set ftp:ssl-use-ccc no;
+        open -p 2100 ftp://anonymous:lab@$SERVER4; set ftp:passive-mode on; get 64k.bin -o $d/a; bye" \
+        && echo "a 64k.bin" ;;
     lftp_v6_active) in_client timeout 20 lftp -c "$lftp_opts; open ftp://[$SERVER6];
         set ftp:passive-mode off; get pub/64k.bin -o $d/a; get pub/1k.bin -o $d/b; bye" \
         && echo "a 64k.bin" && echo "b 1k.bin" ;;
   esac
 }
-CASES="v4_epsv v4_pasv v4_eprt v4_port v6_epsv v6_eprt port2121_pasv port2121_port lftp_mixed lftp_v6_active"
+CASES="v4_epsv v4_pasv v4_eprt v4_port v6_epsv v6_eprt port2121_pasv port2121_port lftp_mixed lftp_v6_active lftp_ftps_ccc"
 
 # Runs a case; 0 when every file arrived byte-exact.
 transfer_ok() {
@@ -117,6 +127,11 @@ for c in $CASES; do
   fi
 done
 
+# FTPS without CCC: ftpgate must not guess inside TLS, so the data connection stays blocked.
+if transfer_ok lftp_ftps_no_ccc; then bad "FTPS without CCC transferred through ftpgate: it guessed inside TLS"
+elif grep -q "^tls_start control" "$LAB_DIR/ftpgate.log"; then ok "FTPS without CCC: blocked, ftpgate logged tls_start"
+else bad "FTPS without CCC: blocked but no tls_start logged"; fi
+
 # --- loading the rules again replaces them; signals ------------------------------------------
 rules --helper sane --queue 0
 n_jump=$(in_router iptables -S FORWARD | grep -c -- '-j FTPGATE')
@@ -130,7 +145,7 @@ else bad "SIGUSR1 printed no counters"; fi
 printf 'expectation_timeout = 12\n' > "$LAB_DIR/reload.conf"
 printf 'expectation_timeout = 12\nbogus_key = 1\n' > "$LAB_DIR/bad.conf"
 stop_daemon
-ip netns exec "${LAB}r" "$ftpgate" run --config "$LAB_DIR/reload.conf" --queue 0 --ports 21,2121 \
+ip netns exec "${LAB}r" "$ftpgate" run --config "$LAB_DIR/reload.conf" --queue 0 --ports 21,2121,2100 \
   --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && break; sleep 0.1; done
