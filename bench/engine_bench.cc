@@ -112,26 +112,42 @@ void BM_EngineRealisticSession(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineRealisticSession)->Arg(100);
 
-// Large segments: many pipelined lines per segment (bulk control text, e.g. a long MLSD-style
-// reply stream). Measures the line splitter and parser rather than per-segment overhead.
+// Large segments: a pipelining client sends a batch of commands in one segment and the server
+// answers the batch in one segment (each reply answering its command). Measures the line
+// splitter, parsers and dialogue tracking rather than per-segment overhead.
 void BM_EngineBulkLines(benchmark::State& state) {
-  std::string server_text;
-  while (server_text.size() < 60000) server_text += "250-Some informational text in a long reply\r\n";
-  server_text += "250 End\r\n";
-  std::string client_text;
-  while (client_text.size() < 60000) client_text += "NOOP\r\nSTAT /pub/x\r\nPORT 10,0,1,2,195,80\r\n";
+  std::string client_text, server_text;
+  for (int i = 0; i < 16; ++i) {  // 16 commands: within max_pending_commands (32)
+    const int port = 40000 + i;
+    const std::string p1 = std::to_string(port / 256), p2 = std::to_string(port % 256);
+    switch (i % 4) {
+      case 0:
+        client_text += "PORT 10,0,1,2," + p1 + "," + p2 + "\r\n";
+        server_text += "200 PORT command successful. Consider using PASV.\r\n";
+        break;
+      case 1:
+        client_text += "RETR /pub/some/directory/file.tar.gz\r\n";
+        server_text += "150 Opening BINARY mode data connection.\r\n226 Transfer complete.\r\n";
+        break;
+      case 2:
+        client_text += "PASV\r\n";
+        server_text += "227 Entering Passive Mode (10,0,2,2," + p1 + "," + p2 + ").\r\n";
+        break;
+      default:
+        client_text += "NOOP\r\n";
+        server_text += "200 NOOP ok.\r\n";
+    }
+  }
   NullSink sink;
   Policy policy;
-  policy.refuse_unanswered_port = false;
-  policy.max_pending_commands = 64;
   Engine engine(policy, {21}, sink);
   Feeder f(40000);
   f.syn(engine, 0);
   size_t lines = 0;
-  for (char c : server_text + client_text) lines += c == '\n';
+  for (char c : client_text + server_text) lines += c == '\n';
   for (auto _ : state) {
-    f.send(engine, false, server_text, 1);
     f.send(engine, true, client_text, 1);
+    f.send(engine, false, server_text, 1);
   }
   state.SetBytesProcessed(
       static_cast<int64_t>(state.iterations() * (server_text.size() + client_text.size())));

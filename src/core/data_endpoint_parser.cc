@@ -71,14 +71,14 @@ DataEndpoint endpoint_from_six(const int* v, size_t begin, size_t end) {
 // af,hal,h1..hn,pal,p1,p2 starting at text[i]. On success i points past the last field.
 DataEndpoint read_long_tuple(std::string_view text, size_t& i) {
   const size_t begin = i;
-  int head[2];
+  int head[2] = {};
   ParseStatus s = read_fields(text, i, head, 2);
   if (s != ParseStatus::kOk) return with_status(s);
   const int af = head[0], hal = head[1];
   if (!((af == 4 && hal == 4) || (af == 6 && hal == 16)))
     return with_status(ParseStatus::kUnsupportedFamily);
   // ",h1..hn" then ",pal,p1,p2"
-  int values[16 + 3];
+  int values[16 + 3] = {};
   if (i >= text.size() || text[i] != ',') return with_status(ParseStatus::kMalformed);
   ++i;
   s = read_fields(text, i, values, hal + 3);
@@ -126,7 +126,7 @@ bool is_extended_delimiter(char c) { return c >= 33 && c <= 126 && !is_digit(c);
 
 DataEndpoint parse_port_argument(std::string_view arg) {
   size_t i = 0;
-  int v[6];
+  int v[6] = {};
   ParseStatus s = read_fields(arg, i, v, 6);
   if (s == ParseStatus::kOk && !only_spaces_from(arg, i)) s = ParseStatus::kMalformed;
   if (s != ParseStatus::kOk) return with_status(s);
@@ -181,7 +181,7 @@ DataEndpoint parse_227_text(std::string_view text) {
   for (size_t start = 0; start < text.size(); ++start) {
     if (!starts_number_run(text, start)) continue;
     size_t i = start;
-    int v[6];
+    int v[6] = {};
     ParseStatus s = read_fields(text, i, v, 6);
     // A seventh field means this is not the tuple: "1,2,3,4,5,6,7".
     if (s != ParseStatus::kMalformed && i < text.size() && (text[i] == ',' || is_digit(text[i])))

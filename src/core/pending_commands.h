@@ -18,6 +18,7 @@ class PendingCommands {
     if (count_ >= limit || count_ >= kCapacity) return false;
     ring_[(head_ + count_) % kCapacity] = v;
     ++count_;
+    if (is_active_offer(v)) ++active_offers_;
     return true;
   }
   // The command a final reply answers; kOther with empty() when nothing is pending (greeting,
@@ -27,24 +28,24 @@ class PendingCommands {
     Verb v = ring_[head_];
     head_ = static_cast<uint8_t>((head_ + 1) % kCapacity);
     --count_;
+    if (is_active_offer(v)) --active_offers_;
     return v;
   }
   Verb front() const { return count_ ? ring_[head_] : Verb::kOther; }
   bool empty() const { return count_ == 0; }
   uint32_t size() const { return count_; }
-  bool contains_active_offer() const {
-    for (uint32_t i = 0; i < count_; ++i) {
-      Verb v = ring_[(head_ + i) % kCapacity];
-      if (v == Verb::kPort || v == Verb::kEprt || v == Verb::kLprt) return true;
-    }
-    return false;
-  }
-  void clear() { head_ = count_ = 0; }
+  // A PORT/EPRT/LPRT is waiting for its reply (kept as a count: checked on every PORT).
+  bool contains_active_offer() const { return active_offers_ != 0; }
+  void clear() { head_ = count_ = active_offers_ = 0; }
 
  private:
+  static bool is_active_offer(Verb v) {
+    return v == Verb::kPort || v == Verb::kEprt || v == Verb::kLprt;
+  }
   std::array<Verb, kCapacity> ring_{};
   uint8_t head_ = 0;
   uint8_t count_ = 0;
+  uint8_t active_offers_ = 0;
 };
 
 }  // namespace ftpgate

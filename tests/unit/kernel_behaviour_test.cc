@@ -156,7 +156,9 @@ const Row kRows[] = {
 
 INSTANTIATE_TEST_SUITE_P(Table, KernelBehaviour, ::testing::ValuesIn(kRows),
                          [](const ::testing::TestParamInfo<Row>& row_info) {
-                           return "n" + std::to_string(row_info.param.number);
+                           std::string name = "n";
+                           name += std::to_string(row_info.param.number);
+                           return name;
                          });
 
 TEST(KernelBehaviourSequences, Retransmitted22KeepsOneExpectation) {
