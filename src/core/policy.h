@@ -37,6 +37,10 @@ struct Policy {
   uint32_t max_out_of_order_bytes = 16384;
   // Unanswered commands remembered per session (pipelining depth).
   uint32_t max_pending_commands = 32;
+  // Reject/anomaly actions (log lines, JSON events) one session may cause; past it, reasons are
+  // still counted but not reported, so one hostile session cannot flood the log. Symptom that
+  // it is too low: reports_suppressed on sessions you need to debug.
+  uint32_t max_reports_per_session = 32;
   // Control connections tracked at once.
   uint32_t max_sessions = 65536;
   // A session with no packet for this long is forgotten.

@@ -30,6 +30,7 @@ constexpr std::array<std::string_view, kReasonCount> kNames = {
     "pending_command_limit",
     "session_table_full",
     "tls_not_tls",
+    "reports_suppressed",
 };
 }  // namespace
 

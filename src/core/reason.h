@@ -36,6 +36,7 @@ enum class Reason : uint8_t {
   kPendingCommandLimit, // more than policy.max_pending_commands unanswered commands
   kSessionTableFull,    // policy.max_sessions tracked already; the connection is not inspected
   kTlsNotTls,           // after AUTH + 234, bytes that are not TLS records
+  kReportsSuppressed,   // policy.max_reports_per_session reached: later refusals are counted only
   kCount
 };
 

@@ -350,6 +350,13 @@ size_t Session::drop_expectations(Counters& counters) {
 
 void Session::report(Reason r, std::string_view line, SessionContext& ctx) {
   ctx.counters.count(r);
+  if (reports_ >= ctx.policy.max_reports_per_session) {
+    if (reports_ > ctx.policy.max_reports_per_session) return;
+    r = Reason::kReportsSuppressed;  // said once, then silence (the counters go on)
+    ctx.counters.count(r);
+    line = {};
+  }
+  ++reports_;
   Action a;
   a.kind = reason_is_rejection(r) ? Action::Kind::kReject : Action::Kind::kAnomaly;
   a.flow = &flow_;

@@ -100,6 +100,7 @@ class Session {
   bool in_multiline_ = false;
   uint16_t multiline_code_ = 0;
   DataEndpoint multiline_endpoint_;  // first endpoint found in a multi-line 227/228/229
+  uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
 };
 

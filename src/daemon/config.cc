@@ -63,6 +63,7 @@ constexpr Key kKeys[] = {
     {"max_line_length", "longest control line; raise if line_too_long hits long path names"},
     {"max_out_of_order_bytes", "per direction, while a segment is missing"},
     {"max_pending_commands", "unanswered pipelined commands remembered (at most 64)"},
+    {"max_reports_per_session", "log lines of refusals per session; later ones are only counted"},
     {"max_sessions", "control connections tracked at once"},
     {"session_idle_timeout", "seconds without a packet before a session is forgotten"},
 };
@@ -126,6 +127,8 @@ std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key
     if (!parse_number<uint32_t>(value, p.max_out_of_order_bytes, 0, 1u << 24)) return bad;
   } else if (key == "max_pending_commands") {
     if (!parse_number<uint32_t>(value, p.max_pending_commands, 1, 64)) return bad + " (1-64)";
+  } else if (key == "max_reports_per_session") {
+    if (!parse_number<uint32_t>(value, p.max_reports_per_session, 1, 1u << 20)) return bad;
   } else if (key == "max_sessions") {
     if (!parse_number<uint32_t>(value, p.max_sessions, 1, 1u << 24)) return bad;
   } else if (key == "session_idle_timeout") {

@@ -75,7 +75,8 @@ TEST(Config, EveryDocumentedKeyIsAccepted) {
       {"refuse_unanswered_port", "yes"}, {"expectation_timeout", "30"},
       {"max_expectations_per_session", "1"}, {"max_expectations_total", "10"},
       {"max_line_length", "512"}, {"max_out_of_order_bytes", "100"},
-      {"max_pending_commands", "8"}, {"max_sessions", "10"}, {"session_idle_timeout", "60"}};
+      {"max_pending_commands", "8"}, {"max_reports_per_session", "5"}, {"max_sessions", "10"},
+      {"session_idle_timeout", "60"}};
   size_t documented = 0;
   for (const auto& [k, v] : samples) {
     DaemonConfig c;

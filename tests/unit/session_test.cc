@@ -255,6 +255,21 @@ TEST(Session, PendingCommandLimit) {
   EXPECT_EQ(f.engine.counters().of(Reason::kPendingCommandLimit), 1u);
 }
 
+TEST(Session, ReportsPerSessionAreCappedButCountersGoOn) {
+  Policy p;
+  p.max_reports_per_session = 3;
+  Fixture f(p);
+  for (int i = 0; i < 10; ++i) {
+    f.conv.client("PORT 10,0,1,99,4,1\r\n");  // bounce
+    f.conv.server("200 ok\r\n");
+  }
+  const std::vector<Reason> want = {Reason::kBounceAddress, Reason::kBounceAddress,
+                                    Reason::kBounceAddress, Reason::kReportsSuppressed};
+  EXPECT_EQ(f.sink.reasons(), want);
+  EXPECT_EQ(f.engine.counters().of(Reason::kBounceAddress), 10u);
+  EXPECT_EQ(f.engine.counters().of(Reason::kReportsSuppressed), 1u);
+}
+
 TEST(Session, PerSessionLimitKeepsNewest) {
   Policy p;
   p.max_expectations_per_session = 2;
