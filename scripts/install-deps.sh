@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libmnl-dev libnetfilter-queue-dev libnetfilter-conntrack-dev libpcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # kernel tooling used by rules/, the lab and the tests

@@ -10,5 +10,16 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then bash "$top/scripts/install-deps.sh"; fi
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFTPGATE_SANITIZE="$([ "${FTPGATE_SANITIZE:-0}" = 1 ] && echo ON || echo OFF)" > /dev/null
 cmake --build "$build" -j"$(nproc)"
-cd "$build"
-ctest --output-on-failure -j"$(nproc)"
+(cd "$build" && ctest --output-on-failure -j"$(nproc)")
+
+# Second pass: the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (clang,
+# with libFuzzer coverage so the fuzz targets also run a fixed number of iterations).
+# FTPGATE_ASAN_STAGE=0 skips it.
+if [ "${FTPGATE_ASAN_STAGE:-1}" = 1 ]; then
+  asan=${ASAN_BUILD_DIR:-$top/build-asan}
+  CXX=clang++ cmake -S "$top" -B "$asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTPGATE_SANITIZE=ON \
+    -DFTPGATE_FUZZ=ON -DFTPGATE_BENCH=OFF > /dev/null
+  cmake --build "$asan" -j"$(nproc)"
+  (cd "$asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j"$(nproc)")
+fi
