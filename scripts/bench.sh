@@ -12,7 +12,7 @@ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build "$build" -j"$(nproc)" --target ftpgate engine_bench rr_tool trivial_consumer > /dev/null
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== 1. engine (Google Benchmark)"
-"$build/bench/engine_bench" --benchmark_counters_tabular=true 2> /dev/null | grep -E '^(BM_|Benchmark|-)'
+"$build/tests/bench/engine_bench" --benchmark_counters_tabular=true 2> /dev/null | grep -E '^(BM_|Benchmark|-)'
 echo "== 2-3. live, in the namespace lab"
 bash "$top/scripts/bench_live.sh" "$build"
 echo "== 4. replay"

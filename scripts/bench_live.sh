@@ -17,12 +17,12 @@ cleanup() { [ -n "$consumer" ] && kill "$consumer" 2> /dev/null; lab_down; }
 trap cleanup EXIT
 lab_up
 lab_start_vsftpd 4 21
-in_server "$build/bench/rr_tool" server "$SERVER4" 2121 &
+in_server "$build/tests/bench/rr_tool" server "$SERVER4" 2121 &
 lab_wait_listen 2121
 rules() { in_router bash "$here/rules.sh" load --ports 21,2121 "$@" > /dev/null; }
 start() { ip netns exec "${LAB}r" "$@" > "$LAB_DIR/consumer.log" 2>&1 & consumer=$!; sleep 0.5; }
 stop() { kill "$consumer"; wait "$consumer" 2> /dev/null || true; consumer=""; }
-rr() { in_client "$build/bench/rr_tool" client "$SERVER4" 2121 500 > /dev/null; in_client "$build/bench/rr_tool" client "$SERVER4" 2121 "$count"; }
+rr() { in_client "$build/tests/bench/rr_tool" client "$SERVER4" 2121 500 > /dev/null; in_client "$build/tests/bench/rr_tool" client "$SERVER4" 2121 "$count"; }
 
 declare -A med p99
 measure() {  # name
@@ -31,7 +31,7 @@ measure() {  # name
 }
 echo "round trip of one NOOP/200 exchange through the router ($count exchanges each):"
 rules --helper sane --no-queue; measure none "(a) no queue"
-rules --helper sane --queue 0; start "$build/bench/trivial_consumer" 0; measure trivial "(b) trivial NFQUEUE consumer"; stop
+rules --helper sane --queue 0; start "$build/tests/bench/trivial_consumer" 0; measure trivial "(b) trivial NFQUEUE consumer"; stop
 start "$build/ftpgate" run --queue 0 --ports 21,2121 --status-socket "$LAB_DIR/s.sock"; measure ftpgate "(c) ftpgate"; stop
 rules --helper ftp --no-queue; measure kernel "(d) kernel FTP helper"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -1,7 +1,7 @@
 #pragma once
 // The daemon's settings: a file of "key = value" lines (# comments) and command-line flags for
 // the same keys (--key value). Unknown keys and bad values are rejected with the line number.
-// Keys, defaults and meaning: docs in README.md ("Configuration") and etc/ftpgate.conf.
+// Keys, defaults and meaning: docs in README.md ("Configuration") and scripts/ftpgate.conf.
 #include <cstdint>
 #include <optional>
 #include <string>

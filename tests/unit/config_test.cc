@@ -98,7 +98,7 @@ TEST(Config, EveryDocumentedKeyIsAccepted) {
 namespace ftpgate {
 namespace {
 TEST(Config, ShippedExampleFileStatesTheDefaults) {
-  std::ifstream in(FTPGATE_SOURCE_DIR "/etc/ftpgate.conf");
+  std::ifstream in(FTPGATE_SOURCE_DIR "/scripts/ftpgate.conf");
   ASSERT_TRUE(in);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -1,6 +1,6 @@
 // Engine benchmarks: control-channel throughput (bytes/s, lines/s), memory per tracked session,
 // and throughput with 1k / 10k / 100k concurrent sessions.
-//   build/bench/engine_bench [--benchmark_filter=...]
+//   build/tests/bench/engine_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
