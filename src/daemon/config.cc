@@ -52,6 +52,7 @@ constexpr Key kKeys[] = {
     {"helper_mode", "auto | cthelper | carrier: how control connections get a conntrack helper"},
     {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection"},
     {"status_socket", "Unix socket for 'ftpgate status' (root only)"},
+    {"user", "run as this user once the sockets are bound (keeps only CAP_NET_ADMIN)"},
     {"loose", "no | yes: admit data connections to third-party addresses (bounce) if yes"},
     {"min_data_port", "data ports below this are refused (0 = allow all)"},
     {"require_pending_passive", "227/228/229 only as the answer to PASV/LPSV/EPSV"},
@@ -101,6 +102,9 @@ std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key
   } else if (key == "status_socket") {
     if (value.empty() || value[0] != '/') return bad + " (an absolute path)";
     cfg.status_socket = value;
+  } else if (key == "user") {
+    if (value.empty() || value.find_first_of(" /:") != std::string_view::npos) return bad;
+    cfg.user = value;
   } else if (key == "loose") {
     bool loose;
     if (!parse_bool(value, loose)) return bad + " (yes or no)";

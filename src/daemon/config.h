@@ -22,6 +22,7 @@ struct DaemonConfig {
   Policy policy;
   uint32_t queue_max_len = 4096;  // packets the kernel may hold for us before fail-open accepts
   std::string status_socket = "/run/ftpgate/ftpgate.sock";
+  std::string user;  // run as this user after start-up (empty: stay root, CAP_NET_ADMIN only)
   std::string config_file;  // where the settings came from, for SIGHUP reload
 };
 

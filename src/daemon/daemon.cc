@@ -20,6 +20,7 @@
 
 #include "core/engine.h"
 #include "daemon/gateway.h"
+#include "daemon/privileges.h"
 #include "daemon/status_text.h"
 #include "kernel/conntrack_client.h"
 #include "kernel/cthelper.h"
@@ -165,6 +166,12 @@ int run_daemon(DaemonOptions options) {
   if (status.get() < 0)
     std::cerr << "ftpgate: status socket " << cfg.status_socket << " unavailable: "
               << std::strerror(errno) << " (continuing without it)\n";
+
+  // Every socket is bound: from here on only CAP_NET_ADMIN is needed.
+  if (auto err = drop_privileges(cfg.user)) {
+    std::cerr << "ftpgate: " << *err << '\n';
+    return 1;
+  }
 
   Fd ep(epoll_create1(EPOLL_CLOEXEC));
   auto watch = [&](int fd, uint64_t tag) {

@@ -73,7 +73,21 @@ void Gateway::install(const Action& a, SessionState& s) {
   req.master = s.conntrack->orig;
   req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
   req.timeout_s = static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000);
-  const int rc = ct_.install(req);
+  int rc = ct_.install(req);
+  if (rc == -ENOENT) {
+    // The control connection's conntrack went away (flushed, or timed out and re-created):
+    // look it up again once.
+    int err = 0;
+    s.conntrack = ct_.lookup(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
+    if (!s.conntrack) {
+      ++counters_.conntrack_missing;
+      log_ << "not installed: the control connection's conntrack entry is gone ("
+           << errno_text(err) << ")\n";
+      return;
+    }
+    req.master = s.conntrack->orig;
+    rc = ct_.install(req);
+  }
   if (rc == 0) {
     ++counters_.expectations_installed;
     s.installed.push_back(req.tuple);

@@ -113,6 +113,14 @@ record_expectations() {  # case -> $LAB_DIR/exp-<mode>-<case> (shape) and .ports
 # --- ftpgate -------------------------------------------------------------------------------
 rules --helper sane --queue 0
 start_daemon || exit 1
+# CAP_NET_ADMIN is bit 12: 0x1000.
+caps_only_net_admin() {
+  grep -q '^CapEff:[[:space:]]*0000000000001000$' "/proc/$1/status" &&
+    grep -q '^CapBnd:[[:space:]]*0000000000001000$' "/proc/$1/status" &&
+    grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$1/status"
+}
+if caps_only_net_admin "$daemon_pid"; then ok "the daemon keeps only CAP_NET_ADMIN (effective, bounding set), no_new_privs"
+else bad "daemon privileges: $(grep -E '^(Cap|NoNew)' "/proc/$daemon_pid/status" | tr '\n' ' ')"; fi
 for c in $CASES; do
   before=$(wc -l < "$LAB_DIR/ftpgate.log")
   if record_expectations ftpgate "$c"; then ok "$c with ftpgate: transferred byte-exact"
@@ -145,10 +153,13 @@ else bad "SIGUSR1 printed no counters"; fi
 printf 'expectation_timeout = 12\n' > "$LAB_DIR/reload.conf"
 printf 'expectation_timeout = 12\nbogus_key = 1\n' > "$LAB_DIR/bad.conf"
 stop_daemon
-ip netns exec "${LAB}r" "$ftpgate" run --config "$LAB_DIR/reload.conf" --queue 0 --ports 21,2121,2100 \
+ip netns exec "${LAB}r" "$ftpgate" run --config "$LAB_DIR/reload.conf" --user nobody --queue 0 --ports 21,2121,2100 \
   --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && break; sleep 0.1; done
+if [ "$(awk '/^Uid:/ {print $2}' "/proc/$daemon_pid/status")" = "$(id -u nobody)" ] && caps_only_net_admin "$daemon_pid"; then
+  ok "--user nobody: the daemon runs as nobody with CAP_NET_ADMIN only"
+else bad "--user nobody: $(grep -E '^(Uid|CapEff)' "/proc/$daemon_pid/status" | tr '\n' ' ')"; fi
 cp "$LAB_DIR/bad.conf" "$LAB_DIR/reload.conf"; kill -HUP "$daemon_pid"; sleep 0.3
 if grep -q "reload refused, keeping the running policy: .*line 2: unknown key 'bogus_key'" "$LAB_DIR/ftpgate.log"; then
   ok "SIGHUP with a bad file keeps the running policy and names the line"

@@ -70,7 +70,7 @@ TEST(Config, EveryDocumentedKeyIsAccepted) {
   const std::string doc = describe_config_keys();
   const std::pair<const char*, const char*> samples[] = {
       {"queue", "1"}, {"ports", "21"}, {"helper_mode", "auto"}, {"queue_max_len", "10"},
-      {"status_socket", "/run/x.sock"}, {"loose", "no"}, {"min_data_port", "1024"},
+      {"status_socket", "/run/x.sock"}, {"user", "nobody"}, {"loose", "no"}, {"min_data_port", "1024"},
       {"require_pending_passive", "yes"}, {"refuse_wrong_direction", "yes"},
       {"refuse_unanswered_port", "yes"}, {"expectation_timeout", "30"},
       {"max_expectations_per_session", "1"}, {"max_expectations_total", "10"},

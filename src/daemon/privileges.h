@@ -1,0 +1,13 @@
+#pragma once
+// Least privilege after start-up: once its netlink sockets are bound, the daemon keeps only
+// CAP_NET_ADMIN (needed to talk to nfnetlink at all), empties the capability bounding set of
+// everything else, optionally becomes an unprivileged user, and sets no_new_privs.
+#include <optional>
+#include <string>
+
+namespace ftpgate {
+
+// `user` empty: stay uid 0 but with CAP_NET_ADMIN only. Returns an error sentence or nullopt.
+std::optional<std::string> drop_privileges(const std::string& user);
+
+}  // namespace ftpgate
