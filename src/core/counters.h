@@ -20,6 +20,8 @@ struct Counters {
   uint64_t sessions_active = 0;       // gauge
   uint64_t midstream_pickups = 0;     // sessions or directions picked up without a SYN
   uint64_t uninspected_segments = 0;  // segments of sessions that could not be tracked
+  uint64_t skipped_bytes = 0;         // stream bytes never seen (stream_gap): capture loss, or
+                                      // packets the kernel let through uninspected (queue full)
   uint64_t expectations = 0;          // expectations decided
   uint64_t expectations_replaced = 0; // evicted by a newer one (per-session limit)
   uint64_t expectations_outstanding = 0;  // gauge

@@ -61,7 +61,8 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
     Stream& o = stream(other);
     uint64_t acked = o.tcp.initialized() ? o.tcp.widen(seg.ack) : 0;
     if (o.fin) acked = std::min(acked, o.fin_at);  // the ACK of a FIN counts one past the data
-    if (o.tcp.initialized() && o.tcp.skip_gap(acked)) {
+    if (const uint64_t skipped = o.tcp.initialized() ? o.tcp.skip_gap(acked) : 0) {
+      ctx.counters.skipped_bytes += skipped;
       current_dir_ = other;
       report(Reason::kStreamGap, {}, ctx);
       o.lines.reset();  // the next byte starts a line, as on pickup (kernel SEQ_PICKUP)

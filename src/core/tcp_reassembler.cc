@@ -21,14 +21,15 @@ uint64_t TcpReassembler::widen(uint32_t raw) const {
   return static_cast<uint64_t>(static_cast<int64_t>(next_) + delta);
 }
 
-bool TcpReassembler::skip_gap(uint64_t acked) {
-  if (!initialized_ || acked <= next_) return false;
+uint64_t TcpReassembler::skip_gap(uint64_t acked) {
+  if (!initialized_ || acked <= next_) return 0;
   // Do not skip over bytes we hold: the hole ends where buffered data starts.
   uint64_t target = acked;
   if (!pending_.empty()) target = std::min(target, pending_.front().seq);
-  if (target <= next_) return false;
+  if (target <= next_) return 0;
+  const uint64_t skipped = target - next_;
   next_ = target;
-  return true;
+  return skipped;
 }
 
 void TcpReassembler::buffer(uint64_t start, std::string_view payload, ReassemblyReport& report) {

@@ -59,7 +59,8 @@ class TcpReassembler {
   // The peer acknowledged bytes up to `acked` (widened) that never passed here: the capture lost
   // them or they bypassed the gateway. Moves past the hole; returns true if it did. The caller
   // must reset its line assembler, then call drain().
-  bool skip_gap(uint64_t acked);
+  // Returns the number of bytes skipped (0: nothing to skip).
+  uint64_t skip_gap(uint64_t acked);
 
   template <class Deliver>
   void drain(Deliver&& deliver) {

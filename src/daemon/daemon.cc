@@ -219,8 +219,7 @@ int run_daemon(DaemonOptions options) {
           } catch (...) {
             ++dc.fail_open_accepts;
           }
-          q.accept(p.id);
-        });
+        });  // the whole read is accepted with one batch verdict
         if (!ok) {
           std::cerr << "ftpgate: NFQUEUE " << q.number() << " socket failed: "
                     << std::strerror(errno) << '\n';

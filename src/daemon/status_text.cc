@@ -20,11 +20,13 @@ std::string format_status(const Counters& c, const GatewayCounters& g, const Dae
     q.enobufs += s.enobufs;
     q.malformed += s.malformed;
     q.verdict_errors += s.verdict_errors;
+    q.batch_verdicts += s.batch_verdicts;
   }
   line(out, "queue_packets_total", q.received);
   line(out, "queue_enobufs_total", q.enobufs);
   line(out, "queue_malformed_total", q.malformed);
   line(out, "queue_verdict_errors_total", q.verdict_errors);
+  line(out, "queue_batch_verdicts_total", q.batch_verdicts);
   line(out, "fail_open_accepts_total", d.fail_open_accepts);
   line(out, "undecodable_packets_total", d.undecodable);
   line(out, "control_segments_total", c.segments);
@@ -35,6 +37,7 @@ std::string format_status(const Counters& c, const GatewayCounters& g, const Dae
   line(out, "sessions_expired_total", c.sessions_expired);
   line(out, "midstream_pickups_total", c.midstream_pickups);
   line(out, "uninspected_segments_total", c.uninspected_segments);
+  line(out, "skipped_bytes_total", c.skipped_bytes);
   line(out, "expectations_decided_total", c.expectations);
   line(out, "expectations_outstanding", c.expectations_outstanding);
   line(out, "expectations_installed_total", g.expectations_installed);

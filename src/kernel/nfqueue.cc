@@ -51,22 +51,30 @@ struct ReceiveCtx {
   NfQueue* self;
   const std::function<void(const QueuedPacket&)>* on_packet;
   NfQueueStats* stats;
+  uint32_t max_id = 0;
+  bool any = false;
 };
 }  // namespace
 
 bool NfQueue::receive(const std::function<void(const QueuedPacket&)>& on_packet) {
+  ReceiveCtx ctx{this, &on_packet, &stats_};
+  int in_batch = 0;
+  auto settle = [&] {
+    if (ctx.any) accept_up_to(ctx.max_id);
+    ctx.any = false;
+    in_batch = 0;
+  };
   for (;;) {
     const long n = sock_.receive(buf_.data(), buf_.size());
     if (n < 0) {
-      if (n == -EAGAIN || n == -EWOULDBLOCK) return true;
       if (n == -EINTR) continue;
       if (n == -ENOBUFS) {  // the kernel dropped messages for us; keep going
         ++stats_.enobufs;
         continue;
       }
-      return false;
+      settle();
+      return n == -EAGAIN || n == -EWOULDBLOCK;
     }
-    ReceiveCtx ctx{this, &on_packet, &stats_};
     auto cb = [](const nlmsghdr* nlh, void* data) -> int {
       auto* c = static_cast<ReceiveCtx*>(data);
       nlattr* attr[NFQA_MAX + 1] = {};
@@ -77,12 +85,16 @@ bool NfQueue::receive(const std::function<void(const QueuedPacket&)>& on_packet)
       const auto* ph = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attr[NFQA_PACKET_HDR]));
       QueuedPacket p;
       p.id = ntohl(ph->packet_id);
+      // Ids grow by one per queued packet (modulo 2^32); the batch verdict covers every id up
+      // to the highest. If the ids wrapped inside one batch, settle the part before the wrap.
+      if (c->any && p.id < c->max_id) c->self->accept_up_to(c->max_id);
+      c->max_id = p.id;
+      c->any = true;
       const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
       p.queue = ntohs(nfg->res_id);
       ++c->stats->received;
       if (attr[NFQA_PAYLOAD] == nullptr) {
-        ++c->stats->malformed;
-        c->self->accept(p.id);
+        ++c->stats->malformed;  // accepted with the batch
         return MNL_CB_OK;
       }
       p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
@@ -91,7 +103,19 @@ bool NfQueue::receive(const std::function<void(const QueuedPacket&)>& on_packet)
       return MNL_CB_OK;
     };
     mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), cb, &ctx);
+    // Bound how long the first packet of a batch waits for its verdict.
+    if (++in_batch >= kMaxBatch) settle();
   }
+}
+
+int NfQueue::accept_up_to(uint32_t max_id) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, queue_);
+  nfq_nlmsg_verdict_put(nlh, static_cast<int>(max_id), NF_ACCEPT);
+  const int rc = sock_.send(nlh);
+  ++stats_.batch_verdicts;
+  if (rc != 0) ++stats_.verdict_errors;
+  return rc;
 }
 
 int NfQueue::accept(uint32_t id) {

@@ -90,6 +90,7 @@ void write_summary(std::ostream& out, const std::string& file, const FileStats& 
   o.num("control_segments", c.segments).num("control_bytes", c.payload_bytes);
   o.num("lines_to_server", c.lines_to_server).num("lines_to_client", c.lines_to_client);
   o.num("sessions", c.sessions_created).num("midstream_pickups", c.midstream_pickups);
+  o.num("skipped_bytes", c.skipped_bytes);
   o.num("expectations", c.expectations).num("expectations_replaced", c.expectations_replaced);
   o.num("tls_sessions", c.tls_sessions);
   uint64_t rejects = 0, anomalies = 0;

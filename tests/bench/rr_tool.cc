@@ -2,6 +2,9 @@
 //   rr_tool server ADDRESS PORT             answers each "NOOP\r\n" with "200 NOOP ok.\r\n"
 //   rr_tool client ADDRESS PORT COUNT       sends COUNT NOOPs one at a time on one connection,
 //                                           prints "median_us p99_us mean_us" of the round trips
+//   rr_tool flood ADDRESS PORT CONNS SECS   CONNS connections, each sending NOOPs back to back
+//                                           for SECS seconds; prints "exchanges median_us p99_us
+//                                           p999_us max_us failed_connections"
 // The exchange is FTP-shaped so ftpgate parses real lines. TCP_NODELAY on both ends.
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -85,6 +88,46 @@ int main(int argc, char** argv) {
     std::printf("%.1f %.1f %.1f\n", us[us.size() / 2], us[us.size() * 99 / 100], sum / static_cast<double>(us.size()));
     return 0;
   }
-  std::fprintf(stderr, "usage: rr_tool server ADDRESS PORT | rr_tool client ADDRESS PORT COUNT\n");
+  if (argc >= 6 && std::strcmp(argv[1], "flood") == 0) {
+    const int conns = std::atoi(argv[4]);
+    const double secs = std::atof(argv[5]);
+    std::vector<std::vector<double>> per(static_cast<size_t>(conns));
+    std::vector<int> failed(static_cast<size_t>(conns), 0);
+    std::vector<std::thread> threads;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(secs);
+    for (int c = 0; c < conns; ++c) {
+      threads.emplace_back([&, c] {
+        const int fd = connect_or_listen(argv[2], argv[3], false);
+        if (fd < 0 || !read_line(fd)) {
+          failed[static_cast<size_t>(c)] = 1;
+          return;
+        }
+        static const char kNoop[] = "NOOP\r\n";
+        while (std::chrono::steady_clock::now() < end) {
+          const auto t0 = std::chrono::steady_clock::now();
+          if (write(fd, kNoop, sizeof(kNoop) - 1) < 0 || !read_line(fd)) {
+            failed[static_cast<size_t>(c)] = 1;
+            break;
+          }
+          per[static_cast<size_t>(c)].push_back(
+              std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        }
+        close(fd);
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::vector<double> all;
+    for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
+    int nfailed = 0;
+    for (int f : failed) nfailed += f;
+    if (all.empty()) return std::printf("0 0 0 0 0 %d\n", nfailed), 1;
+    std::sort(all.begin(), all.end());
+    const size_t n = all.size();
+    std::printf("%zu %.1f %.1f %.1f %.1f %d\n", n, all[n / 2], all[n * 99 / 100], all[n * 999 / 1000],
+                all.back(), nfailed);
+    return 0;
+  }
+  std::fprintf(stderr, "usage: rr_tool server ADDRESS PORT | client ADDRESS PORT COUNT | "
+                       "flood ADDRESS PORT CONNS SECS\n");
   return 2;
 }

@@ -144,6 +144,7 @@ TEST(Engine, AckPastAHoleSkipsItAndResyncs) {
   c.server("200 ok\r\n");  // acks all 19 bytes
   c.client("PORT 10,0,1,2,4,2\r\n");
   EXPECT_EQ(engine.counters().of(Reason::kStreamGap), 1u);
+  EXPECT_EQ(engine.counters().skipped_bytes, 9u);
   ASSERT_EQ(sink.expects().size(), 1u);
   EXPECT_EQ(sink.expects()[0].dport, 1026);
 }
