@@ -173,6 +173,30 @@ if in_router "$ftpgate" run --queue 0 --ports 21 --status-socket "$LAB_DIR/secon
   ok "a second daemon on the same queue says why it cannot start"
 else bad "a second daemon on queue 0 gave no clear error"; fi
 
+# --- a flooded queue: fail open, count, resume -----------------------------------------------
+# 40 control connections to vsftpd send NOOPs back to back for 3 s through a 16-packet queue:
+# the kernel accepts what does not fit (NFQA_CFG_F_FAIL_OPEN), nothing may fail, ftpgate counts
+# the bytes it could not see, and a transfer right after is inspected and admitted again.
+rr_tool=$(dirname "$ftpgate")/tests/bench/rr_tool
+if [ -x "$rr_tool" ]; then
+  stop_daemon
+  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21,2121,2100 --queue-max-len 16 \
+    --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && break; sleep 0.1; done
+  read -r n _ _ _ _ failed_conns < <(in_client "$rr_tool" flood "$SERVER4" 21 40 3)
+  skipped=$("$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk '$1 == "ftpgate_skipped_bytes_total" {print $2}')
+  if [ "${failed_conns:-1}" = 0 ] && [ "${n:-0}" -gt 1000 ] && [ "${skipped:-0}" -gt 0 ]; then
+    ok "flooded queue: $n exchanges on 40 connections, none failed, $skipped bytes passed uninspected and were counted"
+  else bad "flooded queue: exchanges ${n:-0}, failed connections ${failed_conns:-?}, uninspected bytes ${skipped:-?}"; fi
+  if transfer_ok v4_pasv; then ok "after the flood, inspection resumes (passive transfer admitted)"
+  else bad "after the flood, a passive transfer failed"; fi
+  stop_daemon
+  start_daemon || exit 1
+else
+  echo "skip flood check: $rr_tool not built (FTPGATE_BENCH=OFF)"
+fi
+
 # --- kill and restart mid-session ----------------------------------------------------------
 sync_dir="$LAB_DIR/sync"; mkdir -p "$sync_dir"
 in_client /usr/bin/python3 "$here/long_session_client.py" "$SERVER4" "$sync_dir" > "$LAB_DIR/long.out" 2>&1 &
