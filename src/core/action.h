@@ -51,6 +51,18 @@ struct Action {
   std::string_view line;              // the control line concerned, if any (valid in callback)
 };
 
+// An action about `flow` with the fields every kind shares filled in.
+inline Action make_action(Action::Kind kind, const ControlFlow* flow, uint64_t session_id,
+                          Direction direction, Micros now) {
+  Action a;
+  a.kind = kind;
+  a.flow = flow;
+  a.session_id = session_id;
+  a.direction = direction;
+  a.now = now;
+  return a;
+}
+
 class ActionSink {
  public:
   virtual ~ActionSink() = default;

@@ -53,11 +53,7 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
     if (sessions_.size() >= policy_.max_sessions) {
       ++counters_.uninspected_segments;
       counters_.count(Reason::kSessionTableFull);
-      Action a;
-      a.kind = Action::Kind::kAnomaly;
-      a.flow = &key;
-      a.direction = dir;
-      a.now = now;
+      Action a = make_action(Action::Kind::kAnomaly, &key, 0, dir, now);
       a.reason = Reason::kSessionTableFull;
       sink_.on_action(a);
       return;
@@ -97,11 +93,7 @@ void Engine::end_session(Table::iterator it, SessionEvent why, Micros now) {
 }
 
 void Engine::emit_event(const ControlFlow& flow, uint64_t session_id, SessionEvent e, Micros now) {
-  Action a;
-  a.kind = Action::Kind::kEvent;
-  a.flow = &flow;
-  a.session_id = session_id;
-  a.now = now;
+  Action a = make_action(Action::Kind::kEvent, &flow, session_id, Direction::kToServer, now);
   a.event = e;
   sink_.on_action(a);
 }

@@ -314,12 +314,7 @@ void Session::admit(DataMode mode, Announcement ann, const IpAddress& src, const
   }
   if (ctx.counters.expectations_outstanding >= ctx.policy.max_expectations_total)
     return report(Reason::kExpectationTableFull, line, ctx);
-  Action a;
-  a.kind = Action::Kind::kExpect;
-  a.flow = &flow_;
-  a.session_id = id_;
-  a.direction = current_dir_;
-  a.now = now_;
+  Action a = make_action(Action::Kind::kExpect, &flow_, id_, current_dir_, now_);
   a.line = line;
   Expectation& e = a.expectation;
   e.id = ++ctx.next_expectation_id;
@@ -358,24 +353,15 @@ void Session::report(Reason r, std::string_view line, SessionContext& ctx) {
     line = {};
   }
   ++reports_;
-  Action a;
-  a.kind = reason_is_rejection(r) ? Action::Kind::kReject : Action::Kind::kAnomaly;
-  a.flow = &flow_;
-  a.session_id = id_;
-  a.direction = current_dir_;
-  a.now = now_;
+  Action a = make_action(reason_is_rejection(r) ? Action::Kind::kReject : Action::Kind::kAnomaly,
+                         &flow_, id_, current_dir_, now_);
   a.reason = r;
   a.line = line;
   ctx.sink.on_action(a);
 }
 
 void Session::event(SessionEvent e, SessionContext& ctx) {
-  Action a;
-  a.kind = Action::Kind::kEvent;
-  a.flow = &flow_;
-  a.session_id = id_;
-  a.direction = current_dir_;
-  a.now = now_;
+  Action a = make_action(Action::Kind::kEvent, &flow_, id_, current_dir_, now_);
   a.event = e;
   ctx.sink.on_action(a);
 }

@@ -47,22 +47,23 @@ void Gateway::on_action(const Action& a) {
   log_.flush();
 }
 
+bool Gateway::look_up_control(const ControlFlow& f, SessionState& s) {
+  int err = 0;
+  s.conntrack = ct_.lookup(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
+  if (s.conntrack) return true;
+  ++counters_.conntrack_missing;
+  log_ << "not installed: the control connection's conntrack entry was not found ("
+       << errno_text(err) << ")\n";
+  return false;
+}
+
 void Gateway::install(const Action& a, SessionState& s) {
   const ControlFlow& f = *a.flow;
   const Expectation& e = a.expectation;
   log_ << "expect " << (e.mode == DataMode::kActive ? "active " : "passive ")
        << announcement_name(e.announcement) << " control " << describe_control(f) << " data "
        << e.src.to_string() << " -> " << endpoint(e.dst, e.dport) << ": ";
-  if (!s.conntrack) {
-    int err = 0;
-    s.conntrack = ct_.lookup(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
-    if (!s.conntrack) {
-      ++counters_.conntrack_missing;
-      log_ << "not installed: the control connection's conntrack entry was not found ("
-           << errno_text(err) << ")\n";
-      return;
-    }
-  }
+  if (!s.conntrack && !look_up_control(f, s)) return;
   if (s.conntrack->helper.empty()) {
     ++counters_.install_no_helper;
     log_ << "not installed: the control connection carries no conntrack helper; load the rules "
@@ -77,14 +78,7 @@ void Gateway::install(const Action& a, SessionState& s) {
   if (rc == -ENOENT) {
     // The control connection's conntrack went away (flushed, or timed out and re-created):
     // look it up again once.
-    int err = 0;
-    s.conntrack = ct_.lookup(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
-    if (!s.conntrack) {
-      ++counters_.conntrack_missing;
-      log_ << "not installed: the control connection's conntrack entry is gone ("
-           << errno_text(err) << ")\n";
-      return;
-    }
+    if (!look_up_control(f, s)) return;
     req.master = s.conntrack->orig;
     rc = ct_.install(req);
   }

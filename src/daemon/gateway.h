@@ -38,6 +38,8 @@ class Gateway : public ActionSink {
     bool warned_no_helper = false;
   };
   void install(const Action& a, SessionState& s);
+  // Looks the control connection's conntrack up into s; logs and counts when it is missing.
+  bool look_up_control(const ControlFlow& f, SessionState& s);
   void end_session(uint64_t id);
 
   ConntrackClient& ct_;

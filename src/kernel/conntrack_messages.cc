@@ -9,20 +9,14 @@
 
 #include <cstring>
 
+#include "kernel/nfnetlink_header.h"
+
 namespace ftpgate {
 namespace {
 
 nlmsghdr* put_header(char* buf, uint16_t subsys, uint16_t msg, uint16_t flags, uint32_t seq,
                      Family family) {
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = static_cast<uint16_t>((subsys << 8) | msg);
-  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | flags);
-  nlh->nlmsg_seq = seq;
-  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-  nfg->nfgen_family = family == Family::kV6 ? AF_INET6 : AF_INET;
-  nfg->version = NFNETLINK_V0;
-  nfg->res_id = 0;
-  return nlh;
+  return put_nfnetlink_header(buf, subsys, msg, flags, seq, family == Family::kV6 ? AF_INET6 : AF_INET);
 }
 
 void put_address(nlmsghdr* nlh, uint16_t v4_type, uint16_t v6_type, const IpAddress& a) {

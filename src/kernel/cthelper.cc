@@ -10,20 +10,14 @@
 #include <system_error>
 
 #include "kernel/netlink_socket.h"
+#include "kernel/nfnetlink_header.h"
 
 namespace ftpgate {
 namespace {
 
 nlmsghdr* put_header(char* buf, uint16_t msg, uint16_t flags, uint32_t seq) {
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_CTHELPER << 8) | msg);
-  nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
-  nlh->nlmsg_seq = seq;
-  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-  nfg->nfgen_family = AF_UNSPEC;
-  nfg->version = NFNETLINK_V0;
-  nfg->res_id = 0;
-  return nlh;
+  return put_nfnetlink_header(buf, NFNL_SUBSYS_CTHELPER, msg, static_cast<uint16_t>(NLM_F_ACK | flags),
+                              seq, AF_UNSPEC);
 }
 
 void put_name_and_tuple(nlmsghdr* nlh) {
