@@ -1,6 +1,8 @@
 #include "kernel/conntrack_client.h"
 
 #include <linux/netlink.h>
+
+#include <cerrno>
 #include <linux/netfilter/nfnetlink.h>
 
 namespace ftpgate {
@@ -18,8 +20,19 @@ std::optional<ConntrackInfo> ConntrackClient::lookup(const CtTuple& orig, int& e
 }
 
 int ConntrackClient::install(const ExpectationRequest& req) {
-  if (int rc = sock_.request(build_expect_new(buf_, sock_.next_seq(), req, true)); rc != 0) return rc;
-  return sock_.request(build_expect_new(buf_, sock_.next_seq(), req, false));
+  int rc = sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kCreate));
+  if (rc == -EEXIST) {
+    // Someone expects this tuple already. Ours (a PORT repeated on the same session): refresh
+    // it. Another control connection's: refuse, never take it over.
+    std::optional<CtTuple> master;
+    const int get = sock_.request(build_expect_get(buf_, sock_.next_seq(), req.tuple),
+                                  [&](const nlmsghdr* reply) { master = parse_expect_master(reply); });
+    if (get != 0) return get == -ENOENT ? -EAGAIN : get;  // gone meanwhile: let the caller retry
+    if (!master || !(*master == req.master)) return -EBUSY;
+    rc = 0;
+  }
+  if (rc != 0) return rc;
+  return sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kUpdate));
 }
 
 int ConntrackClient::remove(const CtTuple& tuple) {

@@ -14,8 +14,10 @@ class ConntrackClient {
 
   // The conntrack whose original tuple is `orig`; nullopt with err (-errno) otherwise.
   std::optional<ConntrackInfo> lookup(const CtTuple& orig, int& err);
-  // Creates the expectation, then sets its timeout (a second EXP_NEW without NLM_F_EXCL: the
-  // kernel ignores CTA_EXPECT_TIMEOUT on creation). Returns 0 or -errno.
+  // Creates the expectation (exclusively), then sets its timeout (a second EXP_NEW without
+  // NLM_F_EXCL: the kernel ignores CTA_EXPECT_TIMEOUT on creation). If the tuple is expected
+  // already, refreshes it when this master owns it and returns -EBUSY when another does.
+  // Returns 0 or -errno.
   int install(const ExpectationRequest& req);
   // Removes the expectation with this tuple; -ENOENT when it was used or expired already.
   int remove(const CtTuple& tuple);

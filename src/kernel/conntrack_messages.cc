@@ -103,10 +103,10 @@ bool parse_top(const nlmsghdr* nlh, Attrs& a, int max) {
 
 }  // namespace
 
-nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, bool create) {
+nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, ExpectWrite how) {
+  const uint16_t flags = how == ExpectWrite::kCreate ? NLM_F_CREATE | NLM_F_EXCL : 0;
   nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_NEW,
-                             static_cast<uint16_t>(NLM_F_ACK | (create ? NLM_F_CREATE : 0)), seq,
-                             req.master.src.family());
+                             static_cast<uint16_t>(NLM_F_ACK | flags), seq, req.master.src.family());
   put_tuple(nlh, CTA_EXPECT_MASTER, req.master);
   CtTuple expected = req.tuple;
   expected.sport = 0;
@@ -115,6 +115,15 @@ nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& re
   CtTuple mask{all_ones(req.tuple.src.family()), all_ones(req.tuple.dst.family()), 0, 0xffff};
   put_tuple(nlh, CTA_EXPECT_MASK, mask);
   mnl_attr_put_u32(nlh, CTA_EXPECT_TIMEOUT, htonl(req.timeout_s));
+  return nlh;
+}
+
+nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_GET, NLM_F_ACK, seq,
+                             tuple.src.family());
+  CtTuple t = tuple;
+  t.sport = 0;
+  put_tuple(nlh, CTA_EXPECT_TUPLE, t);
   return nlh;
 }
 
@@ -154,10 +163,20 @@ std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
   return info;
 }
 
-std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh) {
+namespace {
+std::optional<CtTuple> parse_expect_part(const nlmsghdr* nlh, int which) {
   Attrs a;
-  if (!parse_top(nlh, a, CTA_EXPECT_MAX) || !a.tb[CTA_EXPECT_TUPLE]) return std::nullopt;
-  return parse_tuple(a.tb[CTA_EXPECT_TUPLE]);
+  if (!parse_top(nlh, a, CTA_EXPECT_MAX) || !a.tb[which]) return std::nullopt;
+  return parse_tuple(a.tb[which]);
+}
+}  // namespace
+
+std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh) {
+  return parse_expect_part(nlh, CTA_EXPECT_TUPLE);
+}
+
+std::optional<CtTuple> parse_expect_master(const nlmsghdr* nlh) {
+  return parse_expect_part(nlh, CTA_EXPECT_MASTER);
 }
 
 }  // namespace ftpgate

@@ -29,9 +29,14 @@ struct ExpectationRequest {
   uint32_t timeout_s = 0;  // CTA_EXPECT_TIMEOUT; ignored by the kernel on creation
 };
 
-// IPCTNL_MSG_EXP_NEW. create=true sets NLM_F_CREATE (no NLM_F_EXCL, so an existing expectation
-// for the same tuple is updated: that is how its timeout is changed). Always asks for an ACK.
-nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, bool create);
+// IPCTNL_MSG_EXP_NEW, with an ACK. kCreate sets NLM_F_CREATE | NLM_F_EXCL: the kernel answers
+// EEXIST if any expectation has this tuple, whoever its master (without EXCL it would silently
+// update another control connection's expectation). kUpdate sets neither flag: it changes the
+// existing expectation, which is how its timeout is set (CTA_EXPECT_TIMEOUT is ignored on create).
+enum class ExpectWrite { kCreate, kUpdate };
+nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, ExpectWrite how);
+// IPCTNL_MSG_EXP_GET of the expectation with this tuple.
+nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple);
 // IPCTNL_MSG_EXP_DELETE of the expectation with this tuple.
 nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple);
 // IPCTNL_MSG_CT_GET of the conntrack whose original tuple is `orig`.
@@ -47,5 +52,7 @@ struct ConntrackInfo {
 std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh);
 // Parses an expectation message (EXP_NEW/GET reply): its tuple; for tests and `check`.
 std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh);
+// ... and its master's tuple (CTA_EXPECT_MASTER).
+std::optional<CtTuple> parse_expect_master(const nlmsghdr* nlh);
 
 }  // namespace ftpgate

@@ -19,8 +19,11 @@ done
 LAB=fge$$; LAB_DIR=/tmp/$LAB
 source "$top/scripts/lab.sh"
 daemon_pid=""
+expect_max_saved=$(cat /proc/sys/net/netfilter/nf_conntrack_expect_max)
 cleanup() {
   [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
+  # nf_conntrack_expect_max is global; the fault test lowers it for a moment.
+  echo "$expect_max_saved" > /proc/sys/net/netfilter/nf_conntrack_expect_max
   lab_down
 }
 trap cleanup EXIT
@@ -196,6 +199,33 @@ if [ -x "$rr_tool" ]; then
 else
   echo "skip flood check: $rr_tool not built (FTPGATE_BENCH=OFF)"
 fi
+
+# --- ctnetlink errors: EBUSY, a full expectation table, a conntrack gone mid-session ---------
+counter() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk -v k="ftpgate_$1" '$1 == k {print $2}'; }
+fsync="$LAB_DIR/fault"; mkdir -p "$fsync"
+in_client /usr/bin/python3 "$here/fault_client.py" "$SERVER4" "$CLIENT4" "$fsync" > "$LAB_DIR/fault.out" 2>&1 &
+fclient=$!
+for _ in $(seq 100); do [ -e "$fsync/step1" ] && break; sleep 0.1; done
+if [ "$(counter expectation_install_busy_total)" = 1 ] && grep -q "refused the expectation: .*(EBUSY)" "$LAB_DIR/ftpgate.log"; then
+  ok "two control connections expecting the same data endpoint: the second is refused (EBUSY), counted and logged"
+else bad "EBUSY: $(counter expectation_install_busy_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+echo 1 > /proc/sys/net/netfilter/nf_conntrack_expect_max
+touch "$fsync/go2"
+for _ in $(seq 100); do [ -e "$fsync/step2" ] && break; sleep 0.1; done
+echo "$expect_max_saved" > /proc/sys/net/netfilter/nf_conntrack_expect_max
+if [ "$(counter expectation_install_table_full_total)" = 1 ]; then
+  ok "a full kernel expectation table: refused (EMFILE), counted, the daemon goes on"
+else bad "full table: $(counter expectation_install_table_full_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+b_port=$(awk '/^b_port/ {print $2}' "$LAB_DIR/fault.out")
+in_router conntrack -D -p tcp --orig-src "$CLIENT4" --sport "$b_port" --dport 21 > /dev/null 2>&1
+touch "$fsync/go3"
+for _ in $(seq 100); do [ -e "$fsync/step3" ] && break; sleep 0.1; done
+wait "$fclient"
+if [ "$(counter conntrack_missing_total)" -ge 1 ] && grep -q "conntrack entry was not found" "$LAB_DIR/ftpgate.log"; then
+  ok "a control connection whose conntrack vanished: looked up again, counted as missing, no crash"
+else bad "vanished conntrack: $(counter conntrack_missing_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+if transfer_ok v4_pasv; then ok "after the ctnetlink errors, a new session is admitted as usual"
+else bad "after the ctnetlink errors, a transfer failed"; fi
 
 # --- kill and restart mid-session ----------------------------------------------------------
 sync_dir="$LAB_DIR/sync"; mkdir -p "$sync_dir"

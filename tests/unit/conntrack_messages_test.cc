@@ -27,11 +27,12 @@ TEST(ConntrackMessages, ExpectNewCarriesMasterTupleMaskAndTimeout) {
   req.master = {ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
   req.tuple = {ip("198.51.100.2"), ip("203.0.113.2"), 12345, 50000};
   req.timeout_s = 30;
-  const nlmsghdr* nlh = build_expect_new(buf, 7, req, true);
+  const nlmsghdr* nlh = build_expect_new(buf, 7, req, ExpectWrite::kCreate);
   EXPECT_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_NEW);
   EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_CREATE);
   EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_ACK);
-  EXPECT_FALSE(nlh->nlmsg_flags & NLM_F_EXCL);  // so a second one updates the timeout
+  // Exclusive: never silently update another control connection's expectation.
+  EXPECT_TRUE(nlh->nlmsg_flags & NLM_F_EXCL);
   EXPECT_EQ(nlh->nlmsg_seq, 7u);
   const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
   EXPECT_EQ(nfg->nfgen_family, AF_INET);
@@ -43,7 +44,10 @@ TEST(ConntrackMessages, ExpectNewCarriesMasterTupleMaskAndTimeout) {
   auto tuple = parse_expect_tuple(nlh);
   ASSERT_TRUE(tuple);
   EXPECT_EQ(*tuple, (CtTuple{ip("198.51.100.2"), ip("203.0.113.2"), 0, 50000}));
-  EXPECT_FALSE(build_expect_new(buf, 8, req, false)->nlmsg_flags & NLM_F_CREATE);
+  // The update that sets the timeout carries neither flag.
+  const nlmsghdr* upd = build_expect_new(buf, 8, req, ExpectWrite::kUpdate);
+  EXPECT_FALSE(upd->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL));
+  EXPECT_EQ(*parse_expect_master(upd), req.master);
 }
 
 TEST(ConntrackMessages, Ipv6Family) {
@@ -51,7 +55,7 @@ TEST(ConntrackMessages, Ipv6Family) {
   ExpectationRequest req;
   req.master = {ip("2001:db8:1::2"), ip("2001:db8:2::2"), 40000, 21};
   req.tuple = {ip("2001:db8:2::2"), ip("2001:db8:1::2"), 0, 41000};
-  const nlmsghdr* nlh = build_expect_new(buf, 1, req, true);
+  const nlmsghdr* nlh = build_expect_new(buf, 1, req, ExpectWrite::kCreate);
   EXPECT_EQ(static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh))->nfgen_family, AF_INET6);
   auto tuple = parse_expect_tuple(nlh);
   ASSERT_TRUE(tuple);
@@ -65,6 +69,9 @@ TEST(ConntrackMessages, DeleteAndGet) {
   const nlmsghdr* del = build_expect_delete(buf, 3, t);
   EXPECT_EQ(del->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_DELETE);
   EXPECT_EQ(parse_expect_tuple(del)->sport, 0);
+  const nlmsghdr* eget = build_expect_get(buf, 5, t);
+  EXPECT_EQ(eget->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_GET);
+  EXPECT_EQ(parse_expect_tuple(eget)->dport, 2000);
   const nlmsghdr* get = build_conntrack_get(buf, 4, t);
   EXPECT_EQ(get->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
 }
