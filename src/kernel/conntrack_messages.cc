@@ -118,22 +118,23 @@ nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& re
   return nlh;
 }
 
-nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple) {
-  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_GET, NLM_F_ACK, seq,
-                             tuple.src.family());
+namespace {
+// An expectation request that names the expectation by its tuple (source port wildcarded).
+nlmsghdr* build_expect_by_tuple(char* buf, uint32_t seq, uint16_t msg, const CtTuple& tuple) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, msg, NLM_F_ACK, seq, tuple.src.family());
   CtTuple t = tuple;
   t.sport = 0;
   put_tuple(nlh, CTA_EXPECT_TUPLE, t);
   return nlh;
 }
+}  // namespace
+
+nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple) {
+  return build_expect_by_tuple(buf, seq, IPCTNL_MSG_EXP_GET, tuple);
+}
 
 nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple) {
-  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_DELETE, NLM_F_ACK, seq,
-                             tuple.src.family());
-  CtTuple t = tuple;
-  t.sport = 0;
-  put_tuple(nlh, CTA_EXPECT_TUPLE, t);
-  return nlh;
+  return build_expect_by_tuple(buf, seq, IPCTNL_MSG_EXP_DELETE, tuple);
 }
 
 nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& orig) {
