@@ -10,15 +10,8 @@ import ftplib
 import os
 import socket
 import sys
-import time
 
-
-def wait_for(path, limit=30):
-    end = time.time() + limit
-    while not os.path.exists(path):
-        if time.time() > end:
-            raise SystemExit("timed out waiting for " + path)
-        time.sleep(0.05)
+from sync_files import mark, wait_for
 
 
 def port_cmd(ftp, me, port):
@@ -37,13 +30,13 @@ def main():
     print("b_port", b.sock.getsockname()[1], flush=True)
     print("a:", port_cmd(a, me, 51201), flush=True)
     print("b:", port_cmd(b, me, 51201), flush=True)   # same tuple, other master: EBUSY
-    open(os.path.join(sync, "step1"), "w").close()
+    mark(sync, "step1")
     wait_for(os.path.join(sync, "go2"))
     print("b:", port_cmd(b, me, 51202), flush=True)   # table limited to 1: EMFILE
-    open(os.path.join(sync, "step2"), "w").close()
+    mark(sync, "step2")
     wait_for(os.path.join(sync, "go3"))
     print("b:", port_cmd(b, me, 51203), flush=True)   # B's conntrack deleted
-    open(os.path.join(sync, "step3"), "w").close()
+    mark(sync, "step3")
 
 
 if __name__ == "__main__":

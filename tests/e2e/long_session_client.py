@@ -11,15 +11,8 @@ import ftplib
 import hashlib
 import os
 import sys
-import time
 
-
-def wait_for(path, limit=30):
-    end = time.time() + limit
-    while not os.path.exists(path):
-        if time.time() > end:
-            raise SystemExit("timed out waiting for " + path)
-        time.sleep(0.05)
+from sync_files import mark, wait_for
 
 
 def fetch(ftp, name, passive):
@@ -35,10 +28,10 @@ def main():
     ftp.connect(server, 21, timeout=8)
     ftp.login()
     fetch(ftp, "pub/64k.bin", True)
-    open(os.path.join(sync, "step1"), "w").close()
+    mark(sync, "step1")
     wait_for(os.path.join(sync, "killed"))
     print("noop:", ftp.voidcmd("NOOP"), flush=True)
-    open(os.path.join(sync, "step2"), "w").close()
+    mark(sync, "step2")
     wait_for(os.path.join(sync, "restarted"))
     fetch(ftp, "pub/1M.bin", True)
     fetch(ftp, "pub/1M.bin", False)
