@@ -34,10 +34,7 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
   }
   ++counters_.segments;
   counters_.payload_bytes += seg.payload.size();
-  if (now >= next_expiry_scan_) {
-    expire(now);
-    next_expiry_scan_ = now + kExpiryScanInterval;
-  }
+  tick(now);
 
   const bool opening_syn = seg.has(tcp_flags::kSyn) && !seg.has(tcp_flags::kAck);
   auto it = sessions_.find(key);
@@ -66,6 +63,12 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
   SessionContext ctx{policy_, counters_, sink_, next_expectation_id_};
   if (it->second.on_segment(dir, seg, now, ctx) == Session::State::kClosed)
     end_session(it, SessionEvent::kClosed, now);
+}
+
+void Engine::tick(Micros now) {
+  if (now < next_expiry_scan_) return;
+  expire(now);
+  next_expiry_scan_ = now + kExpiryScanInterval;
 }
 
 void Engine::expire(Micros now) {

@@ -26,9 +26,12 @@ class Engine {
   DecodeStatus on_packet(std::string_view ip_packet, Micros now);
   void on_segment(const TcpSegment& seg, Micros now);
 
-  // Ends idle sessions and forgets timed-out expectations. on_segment calls it at most once per
-  // second of the caller's clock; a live daemon also calls it from a timer.
+  // Ends idle sessions and forgets timed-out expectations (a scan of the whole table).
   void expire(Micros now);
+  // Runs expire() if a second of the caller's clock has passed since the last scan. on_segment
+  // calls it; a live daemon also calls it from a timer so an idle gateway still expires. Both
+  // share one throttle, so traffic plus the timer still scan once per second.
+  void tick(Micros now);
 
   // Replaces the policy (SIGHUP). Limits apply to what happens next.
   void set_policy(const Policy& policy) { policy_ = policy; }

@@ -227,7 +227,7 @@ int run_daemon(DaemonOptions options) {
         }
       } else if (tag == kTimer) {
         uint64_t expirations;
-        if (read(timer.get(), &expirations, sizeof(expirations)) > 0) engine.expire(monotonic_micros());
+        if (read(timer.get(), &expirations, sizeof(expirations)) > 0) engine.tick(monotonic_micros());
       } else if (tag == kStatus) {
         Fd client(accept4(status.get(), nullptr, nullptr, SOCK_CLOEXEC));
         if (client.get() >= 0) {
