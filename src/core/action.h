@@ -26,6 +26,11 @@ struct Expectation {
   IpAddress dst;
   uint16_t dport = 0;
   Micros expires = 0;
+  // Where the announcing line's endpoint text ("198,51,100,2,4,1" of a PORT, "|||50000|" of a
+  // 229) lies in its direction's TCP stream: the sequence number of its first byte and its
+  // length. A NAT rewrite replaces exactly these bytes.
+  uint32_t text_seq = 0;
+  uint32_t text_length = 0;
 };
 
 enum class SessionEvent : uint8_t {
@@ -49,6 +54,7 @@ struct Action {
   Reason reason = Reason::kCount;     // kReject, kAnomaly
   SessionEvent event = SessionEvent::kClosed;  // kEvent
   std::string_view line;              // the control line concerned, if any (valid in callback)
+  std::string_view endpoint_text;     // kExpect: the endpoint text itself (valid in callback)
 };
 
 // An action about `flow` with the fields every kind shares filled in.

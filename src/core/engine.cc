@@ -20,18 +20,23 @@ const Session* Engine::find(const ControlFlow& flow) const {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
+bool Engine::classify(const TcpSegment& seg, ControlFlow& flow, Direction& dir) const {
+  if (control_ports_.test(seg.dport)) {
+    dir = Direction::kToServer;
+    flow = ControlFlow{seg.src, seg.dst, seg.sport, seg.dport};
+  } else if (control_ports_.test(seg.sport)) {
+    dir = Direction::kToClient;
+    flow = ControlFlow{seg.dst, seg.src, seg.dport, seg.sport};
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void Engine::on_segment(const TcpSegment& seg, Micros now) {
   Direction dir;
   ControlFlow key;
-  if (control_ports_.test(seg.dport)) {
-    dir = Direction::kToServer;
-    key = ControlFlow{seg.src, seg.dst, seg.sport, seg.dport};
-  } else if (control_ports_.test(seg.sport)) {
-    dir = Direction::kToClient;
-    key = ControlFlow{seg.dst, seg.src, seg.dport, seg.sport};
-  } else {
-    return;
-  }
+  if (!classify(seg, key, dir)) return;
   ++counters_.segments;
   counters_.payload_bytes += seg.payload.size();
   tick(now);

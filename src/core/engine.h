@@ -25,6 +25,9 @@ class Engine {
   // Decodes an IP packet and handles it if it is TCP on a control port.
   DecodeStatus on_packet(std::string_view ip_packet, Micros now);
   void on_segment(const TcpSegment& seg, Micros now);
+  // Which control connection a segment belongs to and its direction; false when neither port
+  // is a control port.
+  bool classify(const TcpSegment& seg, ControlFlow& flow, Direction& dir) const;
 
   // Ends idle sessions and forgets timed-out expectations (a scan of the whole table).
   void expire(Micros now);

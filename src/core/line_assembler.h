@@ -5,6 +5,10 @@
 //
 // A line longer than max_length is reported once, truncated, with too_long set, and the rest of
 // it up to the next LF is discarded: the tail of an over-long line is never taken for a new line.
+//
+// Positions: the caller says where in the stream the bytes it feeds begin (seek), and during
+// on_line line_start() is the stream position of the line's first byte, so a NAT rewrite can
+// find the packet that carried each byte of it.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -22,7 +26,11 @@ class LineAssembler {
   template <class OnLine>
   size_t feed(std::string_view bytes, OnLine&& on_line) {
     const size_t total = bytes.size();
+    const uint64_t first = position_;
+    position_ += total;
     while (!bytes.empty()) {
+      const uint64_t at = first + (total - bytes.size());
+      if (!discarding_ && partial_.empty()) line_start_ = at;
       const void* nl = std::memchr(bytes.data(), '\n', bytes.size());
       if (nl == nullptr) {
         if (!discarding_) keep_partial(bytes, on_line);
@@ -48,10 +56,18 @@ class LineAssembler {
         go_on = on_line(line, false);
       }
       clear_partial();
-      if (!go_on) return total - bytes.size();
+      if (!go_on) {
+        position_ = first + (total - bytes.size());
+        return total - bytes.size();
+      }
     }
     return total;
   }
+
+  // The stream position of the next byte fed.
+  void seek(uint64_t position) { position_ = position; }
+  // The stream position of the first byte of the line being reported (during on_line).
+  uint64_t line_start() const { return line_start_; }
 
   // Forget the partial line and skip to the next LF (after a gap in the stream).
   void resync() {
@@ -64,6 +80,8 @@ class LineAssembler {
     discarding_ = false;
   }
   size_t buffered() const { return partial_.size(); }
+  // The start of a line not yet ended by LF (empty while discarding an over-long line's tail).
+  std::string_view partial() const { return discarding_ ? std::string_view{} : std::string_view(partial_); }
   size_t capacity() const { return partial_.capacity(); }
 
  private:
@@ -87,6 +105,8 @@ class LineAssembler {
   }
 
   uint32_t max_;
+  uint64_t position_ = 0;
+  uint64_t line_start_ = 0;
   bool discarding_ = false;
   std::string partial_;
 };

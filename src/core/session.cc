@@ -1,5 +1,7 @@
 #include "core/session.h"
 
+#include <initializer_list>
+
 #include <algorithm>
 #include <cstring>
 
@@ -104,6 +106,7 @@ void Session::deliver(Direction dir, std::string_view bytes, SessionContext& ctx
       continue;
     }
     // on_line returns false when the stream switched to TLS; the rest of the bytes are records.
+    s.lines.seek(s.tcp.next() - bytes.size());
     const size_t used = s.lines.feed(bytes, [&](std::string_view line, bool too_long) {
       return on_line(dir, line, too_long, ctx);
     });
@@ -200,6 +203,7 @@ void Session::on_command(std::string_view line, bool parse_it, SessionContext& c
                                                       : parse_lprt_argument(cmd.argument);
           ep.begin += cmd.argument_offset;
           ep.end += cmd.argument_offset;
+          endpoint_text_ = locate(ep, line, line);
           offer_active(cmd.verb, ep, line, ctx);
         }
       }
@@ -217,7 +221,7 @@ bool Session::on_reply(std::string_view line, bool parse_it, SessionContext& ctx
     const bool ends = r.is_reply_start && !r.continues && r.code == multiline_code_;
     if (!ends) {
       if (parse_it && is_passive_code(multiline_code_) && !multiline_endpoint_.ok())
-        multiline_endpoint_ = parse_passive_text(multiline_code_, line);
+        remember_multiline_endpoint(parse_passive_text(multiline_code_, line), line, line);
       return true;
     }
     in_multiline_ = false;
@@ -235,7 +239,8 @@ bool Session::on_reply(std::string_view line, bool parse_it, SessionContext& ctx
   if (r.continues) {
     in_multiline_ = true;
     multiline_code_ = r.code;
-    if (parse_it && is_passive_code(r.code)) multiline_endpoint_ = parse_passive_text(r.code, r.text);
+    if (parse_it && is_passive_code(r.code))
+      remember_multiline_endpoint(parse_passive_text(r.code, r.text), r.text, line);
     return true;
   }
   return finish_reply(r.code, r.text, line, parse_it, ctx);
@@ -250,8 +255,14 @@ bool Session::finish_reply(uint16_t code, std::string_view text, std::string_vie
       return true;
     }
     if (!parse_it && !multiline_endpoint_.ok()) return true;
-    const DataEndpoint ep =
-        multiline_endpoint_.ok() ? multiline_endpoint_ : parse_passive_text(code, text);
+    DataEndpoint ep;
+    if (multiline_endpoint_.ok()) {
+      ep = multiline_endpoint_;
+      endpoint_text_ = EndpointText{multiline_text_at_, multiline_text_};
+    } else {
+      ep = parse_passive_text(code, text);
+      endpoint_text_ = locate(ep, text, line);
+    }
     offer_passive(code, ep, line, ctx);
     return true;
   }
@@ -260,6 +271,45 @@ bool Session::finish_reply(uint16_t code, std::string_view text, std::string_vie
     return false;
   }
   return true;
+}
+
+namespace {
+// `partial` could still become a line starting with one of `words` (case-insensitively).
+bool may_start_with(std::string_view partial, std::initializer_list<std::string_view> words) {
+  for (std::string_view w : words) {
+    const size_t n = std::min(partial.size(), w.size());
+    bool same = true;
+    for (size_t i = 0; i < n && same; ++i) same = (partial[i] | 0x20) == (w[i] | 0x20);
+    if (same) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool Session::partial_line_may_announce(Direction dir) const {
+  const Stream& s = dir == Direction::kToServer ? to_server_ : to_client_;
+  if (s.mode != StreamMode::kLines) return false;
+  if (dir == Direction::kToClient && in_multiline_ && is_passive_code(multiline_code_)) return true;
+  const std::string_view partial = s.lines.partial();
+  if (partial.empty()) return false;
+  return dir == Direction::kToServer ? may_start_with(partial, {"PORT", "EPRT", "LPRT"})
+                                     : may_start_with(partial, {"227", "228", "229"});
+}
+
+Session::EndpointText Session::locate(const DataEndpoint& ep, std::string_view base,
+                                     std::string_view line) {
+  if (!ep.ok()) return EndpointText{};
+  const uint64_t base_at =
+      stream(current_dir_).lines.line_start() + static_cast<uint64_t>(base.data() - line.data());
+  return EndpointText{base_at + ep.begin, base.substr(ep.begin, ep.end - ep.begin)};
+}
+
+void Session::remember_multiline_endpoint(const DataEndpoint& ep, std::string_view base,
+                                          std::string_view line) {
+  multiline_endpoint_ = ep;
+  const EndpointText t = locate(ep, base, line);
+  multiline_text_at_ = t.at;
+  multiline_text_.assign(t.text);
 }
 
 void Session::offer_active(Verb verb, const DataEndpoint& ep, std::string_view line,
@@ -324,6 +374,9 @@ void Session::admit(DataMode mode, Announcement ann, const IpAddress& src, const
   e.dst = dst;
   e.dport = dport;
   e.expires = now_ + ctx.policy.expectation_timeout;
+  e.text_seq = static_cast<uint32_t>(endpoint_text_.at);  // widened back to 32 bits
+  e.text_length = static_cast<uint32_t>(endpoint_text_.text.size());
+  a.endpoint_text = endpoint_text_.text;
   outstanding_.push_back(Outstanding{e.id, e.expires});
   ++ctx.counters.expectations;
   ++ctx.counters.expectations_outstanding;

@@ -2,6 +2,7 @@
 // One FTP control connection: per-direction TCP reassembly and line assembly, the command/reply
 // dialogue, and the data connections it negotiates.
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +46,11 @@ class Session {
   // Forgets all expectations (the session ends); returns how many there were.
   size_t drop_expectations(Counters& counters);
 
+  // True when `dir` ends in an unfinished line that may turn out to announce a data endpoint
+  // (it starts like PORT/EPRT/LPRT, or like a 227/228/229 reply, or a multi-line passive reply
+  // is open). A NAT rewrite of that line needs the bytes that are already here.
+  bool partial_line_may_announce(Direction dir) const;
+
   const ControlFlow& flow() const { return flow_; }
   uint64_t id() const { return id_; }
   Micros last_seen() const { return last_seen_; }
@@ -66,6 +72,11 @@ class Session {
     bool fin = false;
     uint64_t fin_at = 0;  // widened sequence number of the FIN
   };
+  // An endpoint text and the stream position of its first byte.
+  struct EndpointText {
+    uint64_t at = 0;
+    std::string_view text;
+  };
   struct Outstanding {
     uint64_t id;
     Micros expires;
@@ -82,6 +93,11 @@ class Session {
                      SessionContext& ctx);
   void admit(DataMode mode, Announcement ann, const IpAddress& src, const IpAddress& dst,
              uint16_t dport, std::string_view line, SessionContext& ctx);
+  // Where ep's text lies: its offsets count from `base`, a view into `line`, the line being
+  // handled in direction current_dir_.
+  void remember_multiline_endpoint(const DataEndpoint& ep, std::string_view base,
+                                   std::string_view line);
+  EndpointText locate(const DataEndpoint& ep, std::string_view base, std::string_view line);
   void report(Reason r, std::string_view line, SessionContext& ctx);
   void event(SessionEvent e, SessionContext& ctx);
   void start_tls(SessionContext& ctx);
@@ -100,6 +116,9 @@ class Session {
   bool in_multiline_ = false;
   uint16_t multiline_code_ = 0;
   DataEndpoint multiline_endpoint_;  // first endpoint found in a multi-line 227/228/229
+  uint64_t multiline_text_at_ = 0;   // ... where its text lies in the stream, and a copy of it
+  std::string multiline_text_;
+  EndpointText endpoint_text_;       // of the line being offered (admit reads it)
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
 };

@@ -67,6 +67,10 @@ constexpr Key kKeys[] = {
     {"max_reports_per_session", "log lines of refusals per session; later ones are only counted"},
     {"max_sessions", "control connections tracked at once"},
     {"session_idle_timeout", "seconds without a packet before a session is forgotten"},
+    {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)"},
+    {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)"},
+    {"max_held_packets", "segments held for the rest of a split endpoint line (0 = never hold)"},
+    {"nat_hold_timeout_ms", "how long a held segment waits before release unchanged"},
 };
 
 }  // namespace
@@ -139,6 +143,16 @@ std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key
     uint32_t s;
     if (!parse_number<uint32_t>(value, s, 1, 30 * 86400)) return bad;
     p.session_idle_timeout = Micros{s} * 1'000'000;
+  } else if (key == "nat") {
+    if (!parse_bool(value, cfg.nat.rewrite)) return bad + " (yes or no)";
+  } else if (key == "nat_port_attempts") {
+    if (!parse_number<uint32_t>(value, cfg.nat.port_attempts, 1, 4096)) return bad + " (1-4096)";
+  } else if (key == "max_held_packets") {
+    if (!parse_number<uint32_t>(value, cfg.nat.max_held_packets, 0, 4096)) return bad + " (0-4096)";
+  } else if (key == "nat_hold_timeout_ms") {
+    uint32_t ms;
+    if (!parse_number<uint32_t>(value, ms, 1, 10'000)) return bad + " (1-10000 ms)";
+    cfg.nat.hold_timeout = Micros{ms} * 1000;
   } else {
     return "unknown key '" + std::string(key) + "'";
   }

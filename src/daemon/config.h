@@ -15,11 +15,24 @@ namespace ftpgate {
 enum class HelperMode : uint8_t { kAuto, kCthelper, kCarrier };
 std::string_view helper_mode_name(HelperMode m);
 
+// Rewriting of PORT/EPRT/LPRT/227/228/229 on control connections the kernel NATs.
+struct NatSettings {
+  bool rewrite = true;            // off: NATed sessions get expectations without NAT, no rewrite
+  // Ports tried for the data connection when the announced one is expected already (by another
+  // control connection behind the same address): the announced port, then the next ones.
+  uint32_t port_attempts = 128;
+  // Segments held back (not yet released) because they end in an unfinished endpoint line.
+  uint32_t max_held_packets = 64;
+  // How long a held segment waits for the rest of its line before it is released unchanged.
+  Micros hold_timeout = 500'000;
+};
+
 struct DaemonConfig {
   std::vector<uint16_t> queues{0};
   std::vector<uint16_t> control_ports{21};
   HelperMode helper_mode = HelperMode::kAuto;
   Policy policy;
+  NatSettings nat;
   uint32_t queue_max_len = 4096;  // packets the kernel may hold for us before fail-open accepts
   std::string status_socket = "/run/ftpgate/ftpgate.sock";
   std::string user;  // run as this user after start-up (empty: stay root, CAP_NET_ADMIN only)

@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "core/engine.h"
+#include "daemon/packet_path.h"
 #include "daemon/gateway.h"
 #include "daemon/privileges.h"
 #include "daemon/status_text.h"
@@ -155,12 +156,21 @@ int run_daemon(DaemonOptions options) {
     }
   }
 
-  Gateway gateway(*ct, cfg.policy, std::cerr);
+  Gateway gateway(*ct, cfg.policy, cfg.nat, std::cerr);
   Engine engine(cfg.policy, cfg.control_ports, gateway);
+  PacketPath path(engine, gateway, cfg.nat);
   DaemonCounters dc;
+  // Verdicts for packets held earlier, on the queue that holds them.
+  auto settle_held = [&](const std::vector<QueuedId>& ids, bool accept) {
+    for (const QueuedId& h : ids)
+      for (NfQueue& q : queues)
+        if (q.number() == h.queue) q.verdict(h.id, accept);
+  };
 
+  // 100 ms: held segments wait at most nat_hold_timeout_ms plus this; the engine's expiry scan
+  // throttles itself to once a second.
   Fd timer(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-  itimerspec its{{1, 0}, {1, 0}};
+  itimerspec its{{0, 100'000'000}, {0, 100'000'000}};
   timerfd_settime(timer.get(), 0, &its, nullptr);
   Fd status = open_status_socket(cfg.status_socket);
   if (status.get() < 0)
@@ -189,7 +199,7 @@ int run_daemon(DaemonOptions options) {
   auto status_text = [&] {
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
-    return format_status(engine.counters(), gateway.counters(), dc, qs);
+    return format_status(engine.counters(), gateway.counters(), path.counters(), dc, qs);
   };
 
   std::cerr << "ftpgate: running: queue";
@@ -215,11 +225,25 @@ int run_daemon(DaemonOptions options) {
           ++dc.packets;
           // One fail-open policy: whatever happens while judging, the packet is accepted.
           try {
-            if (engine.on_packet(p.payload, monotonic_micros()) != DecodeStatus::kOk) ++dc.undecodable;
+            PacketDecision d;
+            if (path.judge(QueuedId{p.queue, p.id}, p.payload, monotonic_micros(), d) !=
+                DecodeStatus::kOk)
+              ++dc.undecodable;
+            settle_held(d.release, true);
+            settle_held(d.drop, false);
+            switch (d.fate) {
+              case PacketDecision::Fate::kAccept: return NfQueue::Fate::kBatch;
+              case PacketDecision::Fate::kHold: return NfQueue::Fate::kHeld;
+              case PacketDecision::Fate::kDrop: q.verdict(p.id, false); return NfQueue::Fate::kDecided;
+              case PacketDecision::Fate::kAcceptChanged:
+                q.verdict(p.id, true, d.packet);
+                return NfQueue::Fate::kDecided;
+            }
           } catch (...) {
             ++dc.fail_open_accepts;
           }
-        });  // the whole read is accepted with one batch verdict
+          return NfQueue::Fate::kBatch;
+        });  // kBatch packets are accepted with one batch verdict
         if (!ok) {
           std::cerr << "ftpgate: NFQUEUE " << q.number() << " socket failed: "
                     << std::strerror(errno) << '\n';
@@ -227,7 +251,11 @@ int run_daemon(DaemonOptions options) {
         }
       } else if (tag == kTimer) {
         uint64_t expirations;
-        if (read(timer.get(), &expirations, sizeof(expirations)) > 0) engine.tick(monotonic_micros());
+        if (read(timer.get(), &expirations, sizeof(expirations)) > 0) {
+          const Micros now = monotonic_micros();
+          engine.tick(now);
+          settle_held(path.release_expired(now), true);
+        }
       } else if (tag == kStatus) {
         Fd client(accept4(status.get(), nullptr, nullptr, SOCK_CLOEXEC));
         if (client.get() >= 0) {
@@ -247,7 +275,8 @@ int run_daemon(DaemonOptions options) {
               std::cerr << "ftpgate: reload refused, keeping the running policy: " << *err << '\n';
             } else {
               engine.set_policy(fresh.policy);
-              gateway.set_policy(fresh.policy);
+              gateway.set_policy(fresh.policy, fresh.nat);
+              path.set_nat(fresh.nat);
               std::cerr << "ftpgate: policy reloaded (queues and ports need a restart)\n";
             }
           }

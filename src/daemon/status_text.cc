@@ -11,7 +11,8 @@ void line(std::string& out, const char* name, uint64_t v) {
 }
 }  // namespace
 
-std::string format_status(const Counters& c, const GatewayCounters& g, const DaemonCounters& d,
+std::string format_status(const Counters& c, const GatewayCounters& g,
+                          const PacketPathCounters& pp, const DaemonCounters& d,
                           const std::vector<NfQueueStats>& queues) {
   std::string out;
   NfQueueStats q;
@@ -21,12 +22,16 @@ std::string format_status(const Counters& c, const GatewayCounters& g, const Dae
     q.malformed += s.malformed;
     q.verdict_errors += s.verdict_errors;
     q.batch_verdicts += s.batch_verdicts;
+    q.changed += s.changed;
+    q.dropped += s.dropped;
   }
   line(out, "queue_packets_total", q.received);
   line(out, "queue_enobufs_total", q.enobufs);
   line(out, "queue_malformed_total", q.malformed);
   line(out, "queue_verdict_errors_total", q.verdict_errors);
   line(out, "queue_batch_verdicts_total", q.batch_verdicts);
+  line(out, "queue_changed_total", q.changed);
+  line(out, "queue_dropped_total", q.dropped);
   line(out, "fail_open_accepts_total", d.fail_open_accepts);
   line(out, "undecodable_packets_total", d.undecodable);
   line(out, "control_segments_total", c.segments);
@@ -47,6 +52,18 @@ std::string format_status(const Counters& c, const GatewayCounters& g, const Dae
   line(out, "expectation_install_table_full_total", g.install_table_full);
   line(out, "expectation_install_busy_total", g.install_busy);
   line(out, "conntrack_missing_total", g.conntrack_missing);
+  line(out, "nat_expectations_total", g.nat_expectations);
+  line(out, "nat_rewrites_total", g.nat_rewrites);
+  line(out, "nat_port_changed_total", g.nat_port_changed);
+  line(out, "nat_no_port_total", g.nat_no_port);
+  line(out, "nat_seq_adjust_unavailable_total", g.nat_seq_adjust_unavailable);
+  line(out, "nat_rewrite_impossible_total", g.nat_rewrite_impossible);
+  line(out, "nat_held_segments_total", pp.held);
+  line(out, "nat_merged_segments_total", pp.merged);
+  line(out, "nat_hold_timeouts_total", pp.hold_timeouts);
+  line(out, "nat_hold_limit_total", pp.hold_limit);
+  line(out, "nat_retransmits_rewritten_total", pp.retransmits_rewritten);
+  line(out, "nat_partial_retransmits_dropped_total", pp.partial_retransmits_dropped);
   line(out, "tls_sessions_total", c.tls_sessions);
   for (size_t i = 0; i < kReasonCount; ++i) {
     out += "ftpgate_refusals_total{reason=\"";

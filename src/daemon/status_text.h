@@ -6,6 +6,7 @@
 
 #include "core/counters.h"
 #include "daemon/gateway.h"
+#include "daemon/packet_path.h"
 #include "kernel/nfqueue.h"
 
 namespace ftpgate {
@@ -17,6 +18,7 @@ struct DaemonCounters {
 };
 
 std::string format_status(const Counters& engine, const GatewayCounters& gateway,
-                          const DaemonCounters& daemon, const std::vector<NfQueueStats>& queues);
+                          const PacketPathCounters& path, const DaemonCounters& daemon,
+                          const std::vector<NfQueueStats>& queues);
 
 }  // namespace ftpgate

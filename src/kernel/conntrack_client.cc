@@ -9,9 +9,9 @@ namespace ftpgate {
 
 ConntrackClient::ConntrackClient() : sock_(NETLINK_NETFILTER) {}
 
-std::optional<ConntrackInfo> ConntrackClient::lookup(const CtTuple& orig, int& err) {
+std::optional<ConntrackInfo> ConntrackClient::lookup(const CtTuple& t, int& err, bool by_reply) {
   std::optional<ConntrackInfo> found;
-  nlmsghdr* nlh = build_conntrack_get(buf_, sock_.next_seq(), orig);
+  nlmsghdr* nlh = build_conntrack_get(buf_, sock_.next_seq(), t, by_reply);
   err = sock_.request(nlh, [&](const nlmsghdr* reply) {
     if (!found) found = parse_conntrack(reply);
   });
@@ -33,6 +33,11 @@ int ConntrackClient::install(const ExpectationRequest& req) {
   }
   if (rc != 0) return rc;
   return sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kUpdate));
+}
+
+int ConntrackClient::set_seq_adjust(const CtTuple& orig, bool reply_direction,
+                                    const SequenceAdjustment& adj) {
+  return sock_.request(build_conntrack_seq_adjust(buf_, sock_.next_seq(), orig, reply_direction, adj));
 }
 
 int ConntrackClient::remove(const CtTuple& tuple) {

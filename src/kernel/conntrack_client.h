@@ -12,8 +12,13 @@ class ConntrackClient {
  public:
   ConntrackClient();  // throws std::system_error at start-up
 
-  // The conntrack whose original tuple is `orig`; nullopt with err (-errno) otherwise.
-  std::optional<ConntrackInfo> lookup(const CtTuple& orig, int& err);
+  // The conntrack whose original tuple is `orig` (or, with by_reply, whose reply tuple is it);
+  // nullopt with err (-errno) otherwise.
+  std::optional<ConntrackInfo> lookup(const CtTuple& t, int& err, bool by_reply = false);
+  // Sets the sequence adjustment of one direction of the conntrack whose original tuple is
+  // `orig`. Returns 0 or -errno. The kernel silently ignores it when the conntrack lacks the
+  // seqadj extension: read it back with lookup() to know.
+  int set_seq_adjust(const CtTuple& orig, bool reply_direction, const SequenceAdjustment& adj);
   // Creates the expectation (exclusively), then sets its timeout (a second EXP_NEW without
   // NLM_F_EXCL: the kernel ignores CTA_EXPECT_TIMEOUT on creation). If the tuple is expected
   // already, refreshes it when this master owns it and returns -EBUSY when another does.

@@ -115,6 +115,15 @@ nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& re
   CtTuple mask{all_ones(req.tuple.src.family()), all_ones(req.tuple.dst.family()), 0, 0xffff};
   put_tuple(nlh, CTA_EXPECT_MASK, mask);
   mnl_attr_put_u32(nlh, CTA_EXPECT_TIMEOUT, htonl(req.timeout_s));
+  if (req.nat) {
+    nlattr* nat = mnl_attr_nest_start(nlh, CTA_EXPECT_NAT);
+    mnl_attr_put_u32(nlh, CTA_EXPECT_NAT_DIR, htonl(req.nat_dir));
+    // The kernel takes the saved address and port from the tuple's source part.
+    put_tuple(nlh, CTA_EXPECT_NAT_TUPLE,
+              CtTuple{req.nat_to, req.nat_to, req.nat_to_port, req.nat_to_port});
+    mnl_attr_nest_end(nlh, nat);
+    mnl_attr_put_strz(nlh, CTA_EXPECT_FN, "nat-follow-master");
+  }
   return nlh;
 }
 
@@ -137,10 +146,23 @@ nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple) {
   return build_expect_by_tuple(buf, seq, IPCTNL_MSG_EXP_DELETE, tuple);
 }
 
-nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& orig) {
+nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply) {
   nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET, NLM_F_ACK, seq,
+                             t.src.family());
+  put_tuple(nlh, by_reply ? CTA_TUPLE_REPLY : CTA_TUPLE_ORIG, t);
+  return nlh;
+}
+
+nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& orig,
+                                     bool reply_direction, const SequenceAdjustment& adj) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW, NLM_F_ACK, seq,
                              orig.src.family());
   put_tuple(nlh, CTA_TUPLE_ORIG, orig);
+  nlattr* nest = mnl_attr_nest_start(nlh, reply_direction ? CTA_SEQ_ADJ_REPLY : CTA_SEQ_ADJ_ORIG);
+  mnl_attr_put_u32(nlh, CTA_SEQADJ_CORRECTION_POS, htonl(adj.correction_pos));
+  mnl_attr_put_u32(nlh, CTA_SEQADJ_OFFSET_BEFORE, htonl(static_cast<uint32_t>(adj.offset_before)));
+  mnl_attr_put_u32(nlh, CTA_SEQADJ_OFFSET_AFTER, htonl(static_cast<uint32_t>(adj.offset_after)));
+  mnl_attr_nest_end(nlh, nest);
   return nlh;
 }
 
@@ -160,6 +182,20 @@ std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
     Attrs h;
     if (parse_nested(a.tb[CTA_HELP], h, CTA_HELP_MAX) && h.tb[CTA_HELP_NAME])
       info.helper = mnl_attr_get_str(h.tb[CTA_HELP_NAME]);
+  }
+  const int seq_adj_attr[2] = {CTA_SEQ_ADJ_ORIG, CTA_SEQ_ADJ_REPLY};
+  for (int d = 0; d < 2; ++d) {
+    Attrs adj;
+    if (!a.tb[seq_adj_attr[d]] || !parse_nested(a.tb[seq_adj_attr[d]], adj, CTA_SEQADJ_MAX)) continue;
+    auto u32 = [&](int type) -> uint32_t {
+      return adj.tb[type] && mnl_attr_get_payload_len(adj.tb[type]) == 4
+                 ? ntohl(mnl_attr_get_u32(adj.tb[type])) : 0;
+    };
+    SequenceAdjustment v;
+    v.correction_pos = u32(CTA_SEQADJ_CORRECTION_POS);
+    v.offset_before = static_cast<int32_t>(u32(CTA_SEQADJ_OFFSET_BEFORE));
+    v.offset_after = static_cast<int32_t>(u32(CTA_SEQADJ_OFFSET_AFTER));
+    info.seq_adj[d] = v;
   }
   return info;
 }

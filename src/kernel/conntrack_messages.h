@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/ip_address.h"
+#include "core/sequence_adjustment.h"
 
 struct nlmsghdr;
 
@@ -27,6 +28,13 @@ struct ExpectationRequest {
   CtTuple master;
   CtTuple tuple;           // sport is ignored (wildcard)
   uint32_t timeout_s = 0;  // CTA_EXPECT_TIMEOUT; ignored by the kernel on creation
+  // Behind NAT: CTA_EXPECT_NAT { CTA_EXPECT_NAT_DIR nat_dir, CTA_EXPECT_NAT_TUPLE (src =
+  // nat_to) } and CTA_EXPECT_FN "nat-follow-master": the kernel translates the data connection
+  // to nat_to (the inside host and port the line announced) and its source as the master's.
+  bool nat = false;
+  uint32_t nat_dir = 0;    // IP_CT_DIR_ORIGINAL (0) or IP_CT_DIR_REPLY (1), as nf_nat_ftp sets it
+  IpAddress nat_to;
+  uint16_t nat_to_port = 0;
 };
 
 // IPCTNL_MSG_EXP_NEW, with an ACK. kCreate sets NLM_F_CREATE | NLM_F_EXCL: the kernel answers
@@ -39,8 +47,12 @@ nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& re
 nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple);
 // IPCTNL_MSG_EXP_DELETE of the expectation with this tuple.
 nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple);
-// IPCTNL_MSG_CT_GET of the conntrack whose original tuple is `orig`.
-nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& orig);
+// IPCTNL_MSG_CT_GET of the conntrack whose original (or, with by_reply, reply) tuple is `t`.
+nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply = false);
+// IPCTNL_MSG_CT_NEW without NLM_F_CREATE (an update of the conntrack whose original tuple is
+// `orig`) setting CTA_SEQ_ADJ_ORIG (reply_direction false) or CTA_SEQ_ADJ_REPLY to `adj`.
+nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& orig,
+                                     bool reply_direction, const SequenceAdjustment& adj);
 
 // The parts of a conntrack (IPCTNL_MSG_CT_NEW reply) the daemon needs.
 struct ConntrackInfo {
@@ -48,6 +60,14 @@ struct ConntrackInfo {
   CtTuple reply;
   uint32_t status = 0;   // IPS_* bits
   std::string helper;    // CTA_HELP_NAME, empty if none
+  // CTA_SEQ_ADJ_ORIG / _REPLY: present only when the conntrack has the seqadj extension and
+  // an adjustment is set (IPS_SEQ_ADJUST).
+  std::optional<SequenceAdjustment> seq_adj[2];
+  // Whether either side's address or port is translated.
+  bool nated() const {
+    return !(orig.src == reply.dst && orig.dst == reply.src && orig.sport == reply.dport &&
+             orig.dport == reply.sport);
+  }
 };
 std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh);
 // Parses an expectation message (EXP_NEW/GET reply): its tuple; for tests and `check`.

@@ -48,22 +48,34 @@ int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len) {
 
 namespace {
 struct ReceiveCtx {
-  NfQueue* self;
-  const std::function<void(const QueuedPacket&)>* on_packet;
+  const std::function<NfQueue::Fate(const QueuedPacket&)>* on_packet;
   NfQueueStats* stats;
-  uint32_t max_id = 0;
-  bool any = false;
+  std::vector<uint32_t>* batch;
+  std::set<uint32_t>* held;
 };
 }  // namespace
 
-bool NfQueue::receive(const std::function<void(const QueuedPacket&)>& on_packet) {
-  ReceiveCtx ctx{this, &on_packet, &stats_};
+void NfQueue::settle() {
+  if (batch_.empty()) return;
+  if (held_.empty()) {
+    // Ids grow by one per queued packet (modulo 2^32); the batch verdict covers every id up to
+    // the highest. If the ids wrapped inside one batch, settle the part before the wrap.
+    uint32_t max_id = batch_.front();
+    for (uint32_t id : batch_) {
+      if (id < max_id) accept_up_to(max_id);
+      max_id = id;
+    }
+    accept_up_to(max_id);
+  } else {
+    // A batch verdict would release the held packets too: accept one by one.
+    for (uint32_t id : batch_) accept(id);
+  }
+  batch_.clear();
+}
+
+bool NfQueue::receive(const std::function<Fate(const QueuedPacket&)>& on_packet) {
+  ReceiveCtx ctx{&on_packet, &stats_, &batch_, &held_};
   int in_batch = 0;
-  auto settle = [&] {
-    if (ctx.any) accept_up_to(ctx.max_id);
-    ctx.any = false;
-    in_batch = 0;
-  };
   for (;;) {
     const long n = sock_.receive(buf_.data(), buf_.size());
     if (n < 0) {
@@ -85,27 +97,44 @@ bool NfQueue::receive(const std::function<void(const QueuedPacket&)>& on_packet)
       const auto* ph = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attr[NFQA_PACKET_HDR]));
       QueuedPacket p;
       p.id = ntohl(ph->packet_id);
-      // Ids grow by one per queued packet (modulo 2^32); the batch verdict covers every id up
-      // to the highest. If the ids wrapped inside one batch, settle the part before the wrap.
-      if (c->any && p.id < c->max_id) c->self->accept_up_to(c->max_id);
-      c->max_id = p.id;
-      c->any = true;
       const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
       p.queue = ntohs(nfg->res_id);
       ++c->stats->received;
       if (attr[NFQA_PAYLOAD] == nullptr) {
         ++c->stats->malformed;  // accepted with the batch
+        c->batch->push_back(p.id);
         return MNL_CB_OK;
       }
       p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
                                    mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
-      (*c->on_packet)(p);
+      switch ((*c->on_packet)(p)) {
+        case Fate::kBatch: c->batch->push_back(p.id); break;
+        case Fate::kHeld: c->held->insert(p.id); break;
+        case Fate::kDecided: break;
+      }
       return MNL_CB_OK;
     };
     mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), cb, &ctx);
     // Bound how long the first packet of a batch waits for its verdict.
-    if (++in_batch >= kMaxBatch) settle();
+    if (++in_batch >= kMaxBatch) {
+      settle();
+      in_batch = 0;
+    }
   }
+}
+
+int NfQueue::verdict(uint32_t id, bool accept, std::string_view replacement) {
+  held_.erase(id);
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE + replacement.size());
+  nlmsghdr* nlh = nfq_nlmsg_put(buf.data(), NFQNL_MSG_VERDICT, queue_);
+  nfq_nlmsg_verdict_put(nlh, static_cast<int>(id), accept ? NF_ACCEPT : NF_DROP);
+  if (accept && !replacement.empty())
+    nfq_nlmsg_verdict_put_pkt(nlh, replacement.data(), static_cast<uint32_t>(replacement.size()));
+  const int rc = sock_.send(nlh);
+  if (rc != 0) ++stats_.verdict_errors;
+  if (!accept) ++stats_.dropped;
+  if (accept && !replacement.empty()) ++stats_.changed;
+  return rc;
 }
 
 int NfQueue::accept_up_to(uint32_t max_id) {

@@ -5,6 +5,7 @@
 // NETLINK_NO_ENOBUFS and a large receive buffer, and gives verdicts.
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct NfQueueStats {
   uint64_t malformed = 0;      // messages without a packet header or payload
   uint64_t verdict_errors = 0;
   uint64_t batch_verdicts = 0;  // verdict messages sent (each covers up to kMaxBatch packets)
+  uint64_t changed = 0;         // accepted with new bytes (NAT rewrites)
+  uint64_t dropped = 0;         // dropped (held segments merged into a rewritten one)
 };
 
 class NfQueue {
@@ -36,13 +39,25 @@ class NfQueue {
   int fd() const { return sock_.fd(); }
   uint16_t number() const { return queue_; }
 
+  // What on_packet did with a packet.
+  enum class Fate : uint8_t {
+    kBatch,    // accept it with the batch verdict
+    kDecided,  // on_packet gave its verdict already (verdict())
+    kHeld,     // on_packet will give its verdict later (verdict()); the batch must not cover it
+  };
   // Reads what is available (non-blocking) and calls on_packet for each packet, then accepts
-  // the packets read with one batch verdict (NFQNL_MSG_VERDICT_BATCH: all ids up to the
-  // highest; at most kMaxBatch per verdict), so a burst costs one verdict syscall; on_packet has finished its work (the
-  // expectation is installed) before the verdict. Returns false on a fatal socket error.
-  bool receive(const std::function<void(const QueuedPacket&)>& on_packet);
+  // the kBatch packets read with one batch verdict (NFQNL_MSG_VERDICT_BATCH: all ids up to the
+  // highest; at most kMaxBatch per verdict), so a burst costs one verdict syscall; on_packet
+  // has finished its work (the expectation is installed) before the verdict. While packets are
+  // held, the batch stops below the oldest and later ones are accepted one by one.
+  // Returns false on a fatal socket error.
+  bool receive(const std::function<Fate(const QueuedPacket&)>& on_packet);
   // NF_ACCEPT for one packet. Returns 0 or -errno.
   int accept(uint32_t id);
+  // A verdict for one packet: NF_ACCEPT (with `replacement` as its new bytes when not empty) or
+  // NF_DROP. Ends a hold. Returns 0 or -errno.
+  int verdict(uint32_t id, bool accept, std::string_view replacement = {});
+  size_t held() const { return held_.size(); }
   // NF_ACCEPT for every queued packet with an id up to `max_id`.
   int accept_up_to(uint32_t max_id);
   const NfQueueStats& stats() const { return stats_; }
@@ -54,8 +69,12 @@ class NfQueue {
   int configure(uint8_t cmd_or_zero, bool params, uint32_t max_len);
   NetlinkSocket sock_;
   uint16_t queue_;
+  // Accepts the kBatch packets read since the last settle.
+  void settle();
   std::vector<char> buf_;
   NfQueueStats stats_;
+  std::set<uint32_t> held_;
+  std::vector<uint32_t> batch_;  // kBatch ids not yet accepted, in arrival order
 };
 
 }  // namespace ftpgate

@@ -76,7 +76,8 @@ TEST(Config, EveryDocumentedKeyIsAccepted) {
       {"max_expectations_per_session", "1"}, {"max_expectations_total", "10"},
       {"max_line_length", "512"}, {"max_out_of_order_bytes", "100"},
       {"max_pending_commands", "8"}, {"max_reports_per_session", "5"}, {"max_sessions", "10"},
-      {"session_idle_timeout", "60"}};
+      {"session_idle_timeout", "60"}, {"nat", "yes"}, {"nat_port_attempts", "16"},
+      {"max_held_packets", "8"}, {"nat_hold_timeout_ms", "200"}};
   size_t documented = 0;
   for (const auto& [k, v] : samples) {
     DaemonConfig c;
@@ -114,6 +115,22 @@ TEST(Config, ShippedExampleFileStatesTheDefaults) {
   EXPECT_EQ(c.policy.session_idle_timeout, d.policy.session_idle_timeout);
   EXPECT_EQ(c.policy.max_out_of_order_bytes, d.policy.max_out_of_order_bytes);
   EXPECT_EQ(c.queue_max_len, d.queue_max_len);
+  EXPECT_EQ(c.nat.rewrite, d.nat.rewrite);
+  EXPECT_EQ(c.nat.port_attempts, d.nat.port_attempts);
+  EXPECT_EQ(c.nat.max_held_packets, d.nat.max_held_packets);
+  EXPECT_EQ(c.nat.hold_timeout, d.nat.hold_timeout);
+}
+
+TEST(Config, NatLimitsAreBounded) {
+  DaemonConfig c;
+  EXPECT_TRUE(apply_setting(c, "nat_port_attempts", "0"));
+  EXPECT_TRUE(apply_setting(c, "nat_port_attempts", "4097"));
+  EXPECT_TRUE(apply_setting(c, "nat_hold_timeout_ms", "0"));
+  EXPECT_TRUE(apply_setting(c, "max_held_packets", "5000"));
+  EXPECT_FALSE(apply_setting(c, "max_held_packets", "0"));
+  EXPECT_EQ(c.nat.max_held_packets, 0u);
+  EXPECT_FALSE(apply_setting(c, "nat", "no"));
+  EXPECT_FALSE(c.nat.rewrite);
 }
 }  // namespace
 }  // namespace ftpgate

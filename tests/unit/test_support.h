@@ -15,13 +15,14 @@ struct Recorded {
   Expectation expectation;
   std::string line;
   Direction direction;
+  std::string endpoint_text;
 };
 
 class RecordingSink : public ActionSink {
  public:
   void on_action(const Action& a) override {
     actions.push_back(Recorded{a.kind, a.reason, a.event, a.expectation, std::string(a.line),
-                               a.direction});
+                               a.direction, std::string(a.endpoint_text)});
   }
   std::vector<Recorded> of(Action::Kind k) const {
     std::vector<Recorded> out;
