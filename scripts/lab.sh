@@ -85,15 +85,18 @@ lab_make_files() {
   (cd "$LAB_DIR/root/pub" && sha256sum ./*.bin > "$LAB_DIR/files.sha256")
 }
 
-# vsftpd in the server namespace: anonymous, read-only, passive ports 50000-50100.
-# lab_start_vsftpd FAMILY(4|6) PORT
+# vsftpd in the server namespace (or, with SIDE=client, in the client namespace: an inside
+# server published by DNAT): anonymous, read-only, passive ports 50000-50100.
+# lab_start_vsftpd FAMILY(4|6) PORT [SIDE]
 lab_start_vsftpd() {
-  local family=$1 port=$2 conf="$LAB_DIR/vsftpd-$1-$2.conf"
+  local family=$1 port=$2 side=${3:-server} conf="$LAB_DIR/vsftpd-$1-$2-${3:-server}.conf"
+  local addr4=$SERVER4 addr6=$SERVER6
+  [ "$side" = client ] && { addr4=$CLIENT4; addr6=$CLIENT6; }
   mkdir -p /var/run/vsftpd/empty
   {
     echo "listen=$([ "$family" = 4 ] && echo YES || echo NO)"
     echo "listen_ipv6=$([ "$family" = 6 ] && echo YES || echo NO)"
-    if [ "$family" = 4 ]; then echo "listen_address=$SERVER4"; else echo "listen_address6=$SERVER6"; fi
+    if [ "$family" = 4 ]; then echo "listen_address=$addr4"; else echo "listen_address6=$addr6"; fi
     echo "listen_port=$port"
     echo "background=NO"
     echo "anonymous_enable=YES"
@@ -111,8 +114,8 @@ lab_start_vsftpd() {
     echo "secure_chroot_dir=/var/run/vsftpd/empty"
     echo "ftp_username=ftp"
   } > "$conf"
-  in_server vsftpd "$conf" > "$LAB_DIR/vsftpd-$family-$port.log" 2>&1 &
-  lab_wait_listen "$port"
+  ip netns exec "${LAB}${side:0:1}" vsftpd "$conf" > "$LAB_DIR/vsftpd-$family-$port-$side.log" 2>&1 &
+  lab_wait_listen "$port" "$side"
 }
 
 # pyftpdlib in the server namespace, anonymous with write access to /upload.
@@ -124,13 +127,14 @@ lab_start_pyftpdlib() {
   lab_wait_listen "$port"
 }
 
+# lab_wait_listen PORT [SIDE]
 lab_wait_listen() {
-  local port=$1 i
+  local port=$1 side=${2:-server} i
   for i in $(seq 1 50); do
-    in_server ss -ltn 2>/dev/null | grep -q ":$port " && return 0
+    ip netns exec "${LAB}${side:0:1}" ss -ltn 2>/dev/null | grep -q ":$port " && return 0
     sleep 0.1
   done
-  echo "lab: nothing listens on port $port in the server namespace" >&2
+  echo "lab: nothing listens on port $port in the $side namespace" >&2
   return 1
 }
 

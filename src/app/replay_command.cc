@@ -9,11 +9,15 @@
 namespace ftpgate {
 
 static const char kUsage[] =
-    "usage: ftpgate replay [--ports 21,2121,...] [--loose] FILE...\n"
+    "usage: ftpgate replay [--ports 21,2121,...] [--loose] [--nat INSIDE=OUTSIDE]... FILE...\n"
     "  Reads pcap/pcapng captures, runs the ftpgate engine on FTP control connections on the\n"
     "  given ports (default 21) and prints one JSON object per decision, then a summary.\n"
     "  --loose   admit data connections to third-party addresses announced in PORT/EPRT/227\n"
-    "            (like nf_conntrack_ftp loose=1); default is strict (bounce protection).\n";
+    "            (like nf_conntrack_ftp loose=1); default is strict (bounce protection).\n"
+    "  --nat INSIDE=OUTSIDE   the capture was taken inside a NAT that shows address INSIDE as\n"
+    "            OUTSIDE (masquerade: the client's; DNAT: the server's): each expectation whose\n"
+    "            line announces INSIDE gets a \"rewrite\" field with the old and new endpoint\n"
+    "            text, as the daemon would rewrite it. Repeatable.\n";
 
 int replay_command(int argc, char** argv) {
   ReplayOptions opt;
@@ -27,6 +31,17 @@ int replay_command(int argc, char** argv) {
         return 2;
       }
       opt.control_ports = *ports;
+    } else if (a == "--nat" && i + 1 < argc) {
+      const std::string_view m = argv[++i];
+      const size_t eq = m.find('=');
+      auto inside = IpAddress::parse(m.substr(0, eq == std::string_view::npos ? 0 : eq));
+      auto outside = eq == std::string_view::npos ? std::nullopt : IpAddress::parse(m.substr(eq + 1));
+      if (!inside || !outside || inside->family() != outside->family()) {
+        std::cerr << "ftpgate replay: --nat wants INSIDE=OUTSIDE, two addresses of one family, got '"
+                  << m << "'\n";
+        return 2;
+      }
+      opt.nat.push_back(NatMapping{*inside, *outside});
     } else if (a == "--loose") {
       opt.policy.require_peer_address = false;
     } else if (a == "-h" || a == "--help") {

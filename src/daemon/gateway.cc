@@ -59,6 +59,9 @@ bool Gateway::look_up_control(const ControlFlow& f, SessionState& s) {
   s.conntrack = ct_.lookup(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
   if (!s.conntrack && err == -ENOENT)
     s.conntrack = ct_.lookup(CtTuple{f.server, f.client, f.server_port, f.client_port}, err, true);
+  // Both (the client's source and the server's destination translated): search the table.
+  if (!s.conntrack && err == -ENOENT)
+    s.conntrack = ct_.find_by_ends(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
   if (s.conntrack) return true;
   ++counters_.conntrack_missing;
   log_ << "not installed: the control connection's conntrack entry was not found ("

@@ -35,6 +35,20 @@ int ConntrackClient::install(const ExpectationRequest& req) {
   return sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kUpdate));
 }
 
+std::optional<ConntrackInfo> ConntrackClient::find_by_ends(const CtTuple& t, int& err) {
+  std::optional<ConntrackInfo> found;
+  err = sock_.request(build_conntrack_dump(buf_, sock_.next_seq(), t.src.family()),
+                      [&](const nlmsghdr* msg) {
+                        if (found) return;
+                        auto info = parse_conntrack(msg);
+                        if (info && info->orig.src == t.src && info->orig.sport == t.sport &&
+                            info->reply.src == t.dst && info->reply.sport == t.dport)
+                          found = std::move(info);
+                      });
+  if (err == 0 && !found) err = -ENOENT;
+  return err == 0 ? found : std::nullopt;
+}
+
 int ConntrackClient::set_seq_adjust(const CtTuple& orig, bool reply_direction,
                                     const SequenceAdjustment& adj) {
   return sock_.request(build_conntrack_seq_adjust(buf_, sock_.next_seq(), orig, reply_direction, adj));

@@ -15,6 +15,10 @@ class ConntrackClient {
   // The conntrack whose original tuple is `orig` (or, with by_reply, whose reply tuple is it);
   // nullopt with err (-errno) otherwise.
   std::optional<ConntrackInfo> lookup(const CtTuple& t, int& err, bool by_reply = false);
+  // The conntrack whose original source is `client` and whose reply source is `server`: what a
+  // forwarded segment of a connection NATed at both ends shows (its client before source NAT,
+  // its server after destination NAT), which no single GET can name. Walks the whole table.
+  std::optional<ConntrackInfo> find_by_ends(const CtTuple& client_to_server, int& err);
   // Sets the sequence adjustment of one direction of the conntrack whose original tuple is
   // `orig`. Returns 0 or -errno. The kernel silently ignores it when the conntrack lacks the
   // seqadj extension: read it back with lookup() to know.

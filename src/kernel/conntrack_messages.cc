@@ -153,6 +153,10 @@ nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by
   return nlh;
 }
 
+nlmsghdr* build_conntrack_dump(char* buf, uint32_t seq, Family family) {
+  return put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq, family);
+}
+
 nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& orig,
                                      bool reply_direction, const SequenceAdjustment& adj) {
   nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW, NLM_F_ACK, seq,

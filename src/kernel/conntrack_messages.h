@@ -49,6 +49,8 @@ nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple);
 nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple);
 // IPCTNL_MSG_CT_GET of the conntrack whose original (or, with by_reply, reply) tuple is `t`.
 nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply = false);
+// IPCTNL_MSG_CT_GET with NLM_F_DUMP: every conntrack of the family.
+nlmsghdr* build_conntrack_dump(char* buf, uint32_t seq, Family family);
 // IPCTNL_MSG_CT_NEW without NLM_F_CREATE (an update of the conntrack whose original tuple is
 // `orig`) setting CTA_SEQ_ADJ_ORIG (reply_direction false) or CTA_SEQ_ADJ_REPLY to `adj`.
 nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& orig,

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/action.h"
+#include "core/endpoint_formatter.h"
 #include "core/engine.h"
 #include "pcap/link_layer.h"
 #include "pcap/pcap_file.h"
@@ -24,7 +25,7 @@ void write_control(JsonObject& o, const ControlFlow& f) {
 // business and are not printed.
 class JsonLinesSink : public ActionSink {
  public:
-  explicit JsonLinesSink(std::ostream& out) : out_(out) {}
+  JsonLinesSink(std::ostream& out, const std::vector<NatMapping>& nat) : out_(out), nat_(nat) {}
 
   void on_action(const Action& a) override {
     if (a.kind == Action::Kind::kEvent &&
@@ -41,6 +42,7 @@ class JsonLinesSink : public ActionSink {
         write_control(o, *a.flow);
         o.open("data").str("src", e.src.to_string()).str("dst", e.dst.to_string());
         o.num("dport", e.dport).end();
+        write_rewrite(o, a);
         break;
       }
       case Action::Kind::kReject:
@@ -67,7 +69,23 @@ class JsonLinesSink : public ActionSink {
 
  private:
   static constexpr size_t kMaxPrintedLine = 200;
+  // The rewrite a NATed gateway would make of the announcing line (addresses in PORT, EPRT,
+  // LPRT, 227 and 228; a 229 names no address).
+  void write_rewrite(JsonObject& o, const Action& a) const {
+    const Expectation& e = a.expectation;
+    if (a.endpoint_text.empty() || e.announcement == Announcement::k229) return;
+    for (const NatMapping& m : nat_) {
+      if (m.inside != e.dst) continue;
+      const std::string text =
+          format_endpoint_text(e.announcement, m.outside, e.dport, a.endpoint_text.front());
+      if (text != a.endpoint_text)
+        o.open("rewrite").str("old", a.endpoint_text).str("new", text).end();
+      return;
+    }
+  }
+
   std::ostream& out_;
+  const std::vector<NatMapping>& nat_;
   std::string line_;
 };
 
@@ -122,7 +140,7 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
           << " (supported: Ethernet, Linux cooked SLL/SLL2, raw IP, loopback)\n";
       return 2;
     }
-    JsonLinesSink sink(out);
+    JsonLinesSink sink(out, options.nat);
     Engine engine(options.policy, options.control_ports, sink);
     FileStats fs;
     CapturedFrame frame;

@@ -7,11 +7,22 @@
 
 #include "core/policy.h"
 
+#include "core/ip_address.h"
+
 namespace ftpgate {
+
+// One NAT mapping the capture was taken behind: `inside` is announced as `outside`.
+struct NatMapping {
+  IpAddress inside;
+  IpAddress outside;
+};
 
 struct ReplayOptions {
   std::vector<uint16_t> control_ports{21};
   Policy policy;
+  // With mappings, each expectation whose announced address is mapped shows the rewrite the
+  // daemon would make ("rewrite": {"old": ..., "new": ...}; the port kept as announced).
+  std::vector<NatMapping> nat;
   std::vector<std::string> files;
 };
 

@@ -84,3 +84,68 @@ TEST(ConntrackMessages, ParseConntrackRejectsIncompleteMessages) {
 
 }  // namespace
 }  // namespace ftpgate
+
+namespace ftpgate {
+namespace {
+
+TEST(ConntrackMessages, NatExpectationCarriesDirectionSavedTupleAndFollowMaster) {
+  char buf[4096];
+  ExpectationRequest req;
+  req.master = {ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
+  req.tuple = {ip("203.0.113.2"), ip("203.0.113.1"), 0, 50001};  // the public side
+  req.nat = true;
+  req.nat_dir = 1;
+  req.nat_to = ip("198.51.100.2");  // where the data connection goes
+  req.nat_to_port = 50000;
+  const nlmsghdr* nlh = build_expect_new(buf, 1, req, ExpectWrite::kCreate);
+  Top t;
+  ASSERT_GE(mnl_attr_parse(nlh, sizeof(nfgenmsg), collect, &t), 0);
+  ASSERT_TRUE(t.tb[CTA_EXPECT_NAT] && t.tb[CTA_EXPECT_FN]);
+  EXPECT_STREQ(mnl_attr_get_str(t.tb[CTA_EXPECT_FN]), "nat-follow-master");
+  Top nat;
+  ASSERT_GE(mnl_attr_parse_nested(t.tb[CTA_EXPECT_NAT], collect, &nat), 0);
+  ASSERT_TRUE(nat.tb[CTA_EXPECT_NAT_DIR] && nat.tb[CTA_EXPECT_NAT_TUPLE]);
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(nat.tb[CTA_EXPECT_NAT_DIR])), 1u);
+  // The kernel reads the saved address and port from the NAT tuple's source.
+  Top tuple, ipn, proto;
+  ASSERT_GE(mnl_attr_parse_nested(nat.tb[CTA_EXPECT_NAT_TUPLE], collect, &tuple), 0);
+  ASSERT_GE(mnl_attr_parse_nested(tuple.tb[CTA_TUPLE_IP], collect, &ipn), 0);
+  ASSERT_GE(mnl_attr_parse_nested(tuple.tb[CTA_TUPLE_PROTO], collect, &proto), 0);
+  EXPECT_EQ(IpAddress::v4_bytes(static_cast<const uint8_t*>(mnl_attr_get_payload(ipn.tb[CTA_IP_V4_SRC]))),
+            ip("198.51.100.2"));
+  EXPECT_EQ(ntohs(mnl_attr_get_u16(proto.tb[CTA_PROTO_SRC_PORT])), 50000);
+  // Without NAT neither attribute is sent.
+  req.nat = false;
+  Top plain;
+  ASSERT_GE(mnl_attr_parse(build_expect_new(buf, 2, req, ExpectWrite::kCreate), sizeof(nfgenmsg), collect, &plain), 0);
+  EXPECT_FALSE(plain.tb[CTA_EXPECT_NAT] || plain.tb[CTA_EXPECT_FN]);
+}
+
+TEST(ConntrackMessages, SequenceAdjustmentIsAnUpdateOfOneDirection) {
+  char buf[4096];
+  SequenceAdjustment adj;
+  adj.record(1000, -1);
+  adj.record(2000, -1);
+  const CtTuple orig{ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
+  const nlmsghdr* nlh = build_conntrack_seq_adjust(buf, 3, orig, true, adj);
+  EXPECT_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW);
+  EXPECT_FALSE(nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL));  // never creates a conntrack
+  struct All {
+    const nlattr* tb[CTA_MAX + 1] = {};
+  } all;
+  ASSERT_GE(mnl_attr_parse(nlh, sizeof(nfgenmsg), [](const nlattr* a, void* d) {
+    auto* x = static_cast<All*>(d);
+    if (mnl_attr_get_type(a) <= CTA_MAX) x->tb[mnl_attr_get_type(a)] = a;
+    return MNL_CB_OK;
+  }, &all), 0);
+  ASSERT_TRUE(all.tb[CTA_TUPLE_ORIG] && all.tb[CTA_SEQ_ADJ_REPLY]);
+  EXPECT_FALSE(all.tb[CTA_SEQ_ADJ_ORIG]);
+  Top s;
+  ASSERT_GE(mnl_attr_parse_nested(all.tb[CTA_SEQ_ADJ_REPLY], collect, &s), 0);
+  EXPECT_EQ(ntohl(mnl_attr_get_u32(s.tb[CTA_SEQADJ_CORRECTION_POS])), 2000u);
+  EXPECT_EQ(static_cast<int32_t>(ntohl(mnl_attr_get_u32(s.tb[CTA_SEQADJ_OFFSET_BEFORE]))), -1);
+  EXPECT_EQ(static_cast<int32_t>(ntohl(mnl_attr_get_u32(s.tb[CTA_SEQADJ_OFFSET_AFTER]))), -2);
+}
+
+}  // namespace
+}  // namespace ftpgate
