@@ -55,6 +55,7 @@ struct Action {
   SessionEvent event = SessionEvent::kClosed;  // kEvent
   std::string_view line;              // the control line concerned, if any (valid in callback)
   std::string_view endpoint_text;     // kExpect: the endpoint text itself (valid in callback)
+  std::string_view user;              // the session's last USER argument, if any (valid in callback)
 };
 
 // An action about `flow` with the fields every kind shares filled in.

@@ -26,6 +26,7 @@ struct Counters {
   uint64_t expectations_replaced = 0; // evicted by a newer one (per-session limit)
   uint64_t expectations_outstanding = 0;  // gauge
   uint64_t tls_sessions = 0;          // AUTH TLS/SSL answered 234
+  uint64_t user_names_truncated = 0;  // USER names cut at policy.max_user_name_length
   std::array<uint64_t, kReasonCount> reasons{};
 
   void count(Reason r) { ++reasons[static_cast<size_t>(r)]; }

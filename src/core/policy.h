@@ -41,6 +41,8 @@ struct Policy {
   // still counted but not reported, so one hostile session cannot flood the log. Symptom that
   // it is too low: reports_suppressed on sessions you need to debug.
   uint32_t max_reports_per_session = 32;
+  // Longest USER name remembered per session (for the log); longer ones are cut and counted.
+  uint32_t max_user_name_length = 64;
   // Control connections tracked at once.
   uint32_t max_sessions = 65536;
   // A session with no packet for this long is forgotten.

@@ -194,6 +194,7 @@ void Session::on_command(std::string_view line, bool parse_it, SessionContext& c
     } else {
       const Command cmd = parse_command(line);
       remembered = cmd.verb;
+      if (cmd.verb == Verb::kUser) remember_user(cmd.argument, ctx);
       if (cmd.verb == Verb::kPort || cmd.verb == Verb::kEprt || cmd.verb == Verb::kLprt) {
         if (ctx.policy.refuse_unanswered_port && pending_.contains_active_offer()) {
           report(Reason::kPortUnanswered, line, ctx);
@@ -286,6 +287,16 @@ bool may_start_with(std::string_view partial, std::initializer_list<std::string_
 }
 }  // namespace
 
+void Session::remember_user(std::string_view name, SessionContext& ctx) {
+  // Who opened which data port: logged with each decision. Bounded per session.
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  if (name.size() > ctx.policy.max_user_name_length) {
+    name = name.substr(0, ctx.policy.max_user_name_length);
+    ++ctx.counters.user_names_truncated;
+  }
+  user_.assign(name);
+}
+
 bool Session::partial_line_may_announce(Direction dir) const {
   const Stream& s = dir == Direction::kToServer ? to_server_ : to_client_;
   if (s.mode != StreamMode::kLines) return false;
@@ -377,6 +388,7 @@ void Session::admit(DataMode mode, Announcement ann, const IpAddress& src, const
   e.text_seq = static_cast<uint32_t>(endpoint_text_.at);  // widened back to 32 bits
   e.text_length = static_cast<uint32_t>(endpoint_text_.text.size());
   a.endpoint_text = endpoint_text_.text;
+  a.user = user_;
   outstanding_.push_back(Outstanding{e.id, e.expires});
   ++ctx.counters.expectations;
   ++ctx.counters.expectations_outstanding;
@@ -410,12 +422,14 @@ void Session::report(Reason r, std::string_view line, SessionContext& ctx) {
                          &flow_, id_, current_dir_, now_);
   a.reason = r;
   a.line = line;
+  a.user = user_;
   ctx.sink.on_action(a);
 }
 
 void Session::event(SessionEvent e, SessionContext& ctx) {
   Action a = make_action(Action::Kind::kEvent, &flow_, id_, current_dir_, now_);
   a.event = e;
+  a.user = user_;
   ctx.sink.on_action(a);
 }
 

@@ -98,6 +98,7 @@ class Session {
   void remember_multiline_endpoint(const DataEndpoint& ep, std::string_view base,
                                    std::string_view line);
   EndpointText locate(const DataEndpoint& ep, std::string_view base, std::string_view line);
+  void remember_user(std::string_view name, SessionContext& ctx);
   void report(Reason r, std::string_view line, SessionContext& ctx);
   void event(SessionEvent e, SessionContext& ctx);
   void start_tls(SessionContext& ctx);
@@ -119,6 +120,7 @@ class Session {
   uint64_t multiline_text_at_ = 0;   // ... where its text lies in the stream, and a copy of it
   std::string multiline_text_;
   EndpointText endpoint_text_;       // of the line being offered (admit reads it)
+  std::string user_;                 // the last USER argument (policy.max_user_name_length)
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
 };
