@@ -53,6 +53,7 @@ constexpr Key kKeys[] = {
     {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection"},
     {"status_socket", "Unix socket for 'ftpgate status' (root only)"},
     {"user", "run as this user once the sockets are bound (keeps only CAP_NET_ADMIN)"},
+    {"log_format", "text | json: one line per decision on standard error"},
     {"loose", "no | yes: admit data connections to third-party addresses (bounce) if yes"},
     {"min_data_port", "data ports below this are refused (0 = allow all)"},
     {"require_pending_passive", "227/228/229 only as the answer to PASV/LPSV/EPSV"},
@@ -66,6 +67,7 @@ constexpr Key kKeys[] = {
     {"max_pending_commands", "unanswered pipelined commands remembered (at most 64)"},
     {"max_reports_per_session", "log lines of refusals per session; later ones are only counted"},
     {"max_sessions", "control connections tracked at once"},
+    {"max_user_name_length", "USER names longer than this are cut in the log (counted)"},
     {"session_idle_timeout", "seconds without a packet before a session is forgotten"},
     {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)"},
     {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)"},
@@ -109,6 +111,12 @@ std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key
   } else if (key == "user") {
     if (value.empty() || value.find_first_of(" /:") != std::string_view::npos) return bad;
     cfg.user = value;
+  } else if (key == "log_format") {
+    if (value == "text") cfg.log_format = LogFormat::kText;
+    else if (value == "json") cfg.log_format = LogFormat::kJson;
+    else return bad + " (text or json)";
+  } else if (key == "max_user_name_length") {
+    if (!parse_number<uint32_t>(value, p.max_user_name_length, 1, 1024)) return bad + " (1-1024)";
   } else if (key == "loose") {
     bool loose;
     if (!parse_bool(value, loose)) return bad + " (yes or no)";

@@ -156,7 +156,8 @@ int run_daemon(DaemonOptions options) {
     }
   }
 
-  Gateway gateway(*ct, cfg.policy, cfg.nat, std::cerr);
+  DecisionLog decisions(std::cerr, cfg.log_format);
+  Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
   Engine engine(cfg.policy, cfg.control_ports, gateway);
   PacketPath path(engine, gateway, cfg.nat);
   DaemonCounters dc;

@@ -6,27 +6,9 @@
 #include "core/endpoint_formatter.h"
 
 namespace ftpgate {
-namespace {
-
-std::string endpoint(const IpAddress& a, uint16_t port) {
-  // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "[" + std::string.
-  std::string s;
-  if (a.is_v6()) s += '[';
-  s += a.to_string();
-  if (a.is_v6()) s += ']';
-  s += ':';
-  s += std::to_string(port);
-  return s;
-}
-
-}  // namespace
-
-std::string describe_control(const ControlFlow& f) {
-  return endpoint(f.client, f.client_port) + " -> " + endpoint(f.server, f.server_port);
-}
 
 Gateway::Gateway(ConntrackClient& ct, const Policy& policy, const NatSettings& nat,
-                 std::ostream& log)
+                 DecisionLog& log)
     : ct_(ct), policy_(policy), nat_(nat), log_(log) {}
 
 void Gateway::on_action(const Action& a) {
@@ -36,19 +18,16 @@ void Gateway::on_action(const Action& a) {
       break;
     case Action::Kind::kReject:
     case Action::Kind::kAnomaly:
-      log_ << (a.kind == Action::Kind::kReject ? "reject " : "anomaly ") << reason_name(a.reason)
-           << " control " << describe_control(*a.flow) << " line \""
-           << a.line.substr(0, 120) << "\"\n";
+      log_.action(a);
       break;
     case Action::Kind::kEvent:
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
         end_session(a.session_id);
       } else {
-        log_ << session_event_name(a.event) << " control " << describe_control(*a.flow) << '\n';
+        log_.action(a);
       }
       break;
   }
-  log_.flush();
 }
 
 bool Gateway::look_up_control(const ControlFlow& f, SessionState& s) {
@@ -64,23 +43,23 @@ bool Gateway::look_up_control(const ControlFlow& f, SessionState& s) {
     s.conntrack = ct_.find_by_ends(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
   if (s.conntrack) return true;
   ++counters_.conntrack_missing;
-  log_ << "not installed: the control connection's conntrack entry was not found ("
-       << errno_text(err) << ")\n";
+  missing_reason_ = "the control connection's conntrack entry was not found (" + errno_text(err) + ")";
   return false;
 }
 
 void Gateway::install(const Action& a, SessionState& s) {
   const ControlFlow& f = *a.flow;
   const Expectation& e = a.expectation;
-  log_ << "expect " << (e.mode == DataMode::kActive ? "active " : "passive ")
-       << announcement_name(e.announcement) << " control " << describe_control(f) << " data "
-       << e.src.to_string() << " -> " << endpoint(e.dst, e.dport) << ": ";
-  if (!s.conntrack && !look_up_control(f, s)) return;
+  InstallOutcome out;
+  if (!s.conntrack && !look_up_control(f, s)) {
+    out.detail = missing_reason_;
+    return log_.expectation(a, out);
+  }
   if (s.conntrack->helper.empty()) {
     ++counters_.install_no_helper;
-    log_ << "not installed: the control connection carries no conntrack helper; load the rules "
-            "(scripts/rules.sh load) so new control connections get one\n";
-    return;
+    out.detail = "the control connection carries no conntrack helper; load the rules "
+                 "(scripts/rules.sh load) so new control connections get one";
+    return log_.expectation(a, out);
   }
   ExpectationRequest req;
   req.timeout_s = static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000);
@@ -94,18 +73,28 @@ void Gateway::install(const Action& a, SessionState& s) {
   if (rc == -ENOENT) {
     // The control connection's conntrack went away (flushed, or timed out and re-created):
     // look it up again once.
-    if (!look_up_control(f, s)) return;
+    if (!look_up_control(f, s)) {
+      out.detail = missing_reason_;
+      return log_.expectation(a, out);
+    }
     rc = attempt();
+  }
+  if (req.nat) {
+    out.nat_to = endpoint_text(e.dst, e.dport);
+    out.nat_as = endpoint_text(req.tuple.dst, req.tuple.dport);
   }
   if (rc == 0) {
     ++counters_.expectations_installed;
     s.installed.push_back(req.tuple);
     if (s.installed.size() > policy_.max_expectations_per_session)
       s.installed.erase(s.installed.begin());  // the kernel replaced it (helper max_expected)
-    log_ << "installed, timeout " << req.timeout_s << "s (helper " << s.conntrack->helper << ")";
-    if (rewrite_) log_ << ", rewrite \"" << rewrite_->old_text << "\" -> \"" << rewrite_->new_text << '"';
-    log_ << '\n';
-    return;
+    out.installed = true;
+    out.detail = "timeout " + std::to_string(req.timeout_s) + "s (helper " + s.conntrack->helper + ")";
+    if (rewrite_) {
+      out.rewrite_old = rewrite_->old_text;
+      out.rewrite_new = rewrite_->new_text;
+    }
+    return log_.expectation(a, out);
   }
   switch (-rc) {
     case EOPNOTSUPP: ++counters_.install_no_helper; break;
@@ -113,10 +102,11 @@ void Gateway::install(const Action& a, SessionState& s) {
     case EBUSY: ++(req.nat ? counters_.nat_no_port : counters_.install_busy); break;
     default: ++counters_.install_errors; break;
   }
-  log_ << "not installed: the kernel refused the expectation: " << errno_text(rc);
+  out.detail = "the kernel refused the expectation: " + errno_text(rc);
   if (rc == -EBUSY && req.nat)
-    log_ << " (" << nat_.port_attempts << " ports tried from " << e.dport << ", all expected already)";
-  log_ << '\n';
+    out.detail += " (" + std::to_string(nat_.port_attempts) + " ports tried from " +
+                  std::to_string(e.dport) + ", all expected already)";
+  log_.expectation(a, out);
 }
 
 int Gateway::install_nated(const Action& a, SessionState& s, ExpectationRequest& req) {
@@ -142,8 +132,6 @@ int Gateway::install_nated(const Action& a, SessionState& s, ExpectationRequest&
   if (rc != 0) return rc;
   ++counters_.nat_expectations;
   if (port != e.dport) ++counters_.nat_port_changed;
-  log_ << "nat to " << endpoint(e.dst, e.dport) << " as " << endpoint(other.dst, req.tuple.dport)
-       << ", ";
   const char delimiter = a.endpoint_text.empty() ? '|' : a.endpoint_text.front();
   std::string text = format_endpoint_text(e.announcement, other.dst, req.tuple.dport, delimiter);
   if (text != a.endpoint_text) {
@@ -198,9 +186,10 @@ bool Gateway::adjust_sequence(uint64_t session_id, Direction dir, uint32_t seq, 
     s.adjust_verified = kept;
   }
   if (rc != 0) {
-    log_ << "nat: the kernel keeps no TCP sequence adjustment for control "
-         << s.conntrack->orig.src.to_string() << ':' << s.conntrack->orig.sport << " ("
-         << errno_text(rc) << "); a rewrite that changes the length is refused\n";
+    log_.note("nat_seq_adjust_unavailable",
+              "nat: the kernel keeps no TCP sequence adjustment for control " +
+                  endpoint_text(s.conntrack->orig.src, s.conntrack->orig.sport) + " (" +
+                  errno_text(rc) + "); a rewrite that changes the length is refused");
     return false;
   }
   s.adjust[d] = next;
@@ -216,13 +205,13 @@ void Gateway::abandon_rewrite(const EndpointRewrite& r, RewriteFailure why) {
     auto& v = it->second.installed;
     v.erase(std::remove(v.begin(), v.end(), r.expectation), v.end());
   }
-  log_ << "nat: rewrite \"" << r.old_text << "\" -> \"" << r.new_text << "\" not made ("
-       << (why == RewriteFailure::kTextAlreadyReleased ? "the endpoint text was split across "
-           "segments already released"
-           : why == RewriteFailure::kSequenceAdjustment ? "no TCP sequence adjustment"
-                                                        : "the packet could not be rebuilt")
-       << "); its expectation is withdrawn\n";
-  log_.flush();
+  log_.note("nat_rewrite_withdrawn",
+            "nat: rewrite \"" + r.old_text + "\" -> \"" + r.new_text + "\" not made (" +
+                (why == RewriteFailure::kTextAlreadyReleased
+                     ? "the endpoint text was split across segments already released"
+                 : why == RewriteFailure::kSequenceAdjustment ? "no TCP sequence adjustment"
+                                                              : "the packet could not be rebuilt") +
+                "); its expectation is withdrawn");
 }
 
 void Gateway::end_session(uint64_t id) {

@@ -13,6 +13,7 @@
 #include "core/policy.h"
 #include "core/sequence_adjustment.h"
 #include "daemon/config.h"
+#include "daemon/decision_log.h"
 #include "kernel/conntrack_client.h"
 
 namespace ftpgate {
@@ -51,7 +52,7 @@ struct EndpointRewrite {
 
 class Gateway : public ActionSink {
  public:
-  Gateway(ConntrackClient& ct, const Policy& policy, const NatSettings& nat, std::ostream& log);
+  Gateway(ConntrackClient& ct, const Policy& policy, const NatSettings& nat, DecisionLog& log);
   void on_action(const Action& a) override;
   const GatewayCounters& counters() const { return counters_; }
   void set_policy(const Policy& p, const NatSettings& nat) {
@@ -94,12 +95,11 @@ class Gateway : public ActionSink {
   Policy policy_;
   NatSettings nat_;
   std::optional<EndpointRewrite> rewrite_;
-  std::ostream& log_;
+  DecisionLog& log_;
+  std::string missing_reason_;  // why the last look_up_control failed
   GatewayCounters counters_;
   std::unordered_map<uint64_t, SessionState> sessions_;
 };
 
-// "198.51.100.2:40000 -> 203.0.113.2:21" (IPv6 in brackets).
-std::string describe_control(const ControlFlow& f);
 
 }  // namespace ftpgate

@@ -1,0 +1,143 @@
+#include "daemon/decision_log.h"
+
+#include <chrono>
+
+#include "util/json_writer.h"
+
+namespace ftpgate {
+namespace {
+
+constexpr size_t kMaxLoggedLine = 120;
+
+int64_t wall_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void json_head(JsonObject& o, std::string_view event, const Action& a) {
+  o.fixed6("ts", wall_micros()).str("event", event);
+  if (a.flow != nullptr) {
+    o.open("control")
+        .str("client", a.flow->client.to_string())
+        .num("client_port", a.flow->client_port)
+        .str("server", a.flow->server.to_string())
+        .num("server_port", a.flow->server_port)
+        .end();
+  }
+  if (!a.user.empty()) o.str("user", a.user);
+}
+
+// Peer-supplied text in a text log line: bytes outside printable ASCII as \xNN, so a USER
+// name or a control line cannot forge log lines or drive a terminal.
+void append_printable(std::string& s, std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      s += static_cast<char>(c);
+    } else {
+      s += "\\x";
+      s += kHex[c >> 4];
+      s += kHex[c & 15];
+    }
+  }
+}
+
+void text_head(std::string& s, const Action& a) {
+  if (a.flow != nullptr) s += " control " + describe_control(*a.flow);
+  if (!a.user.empty()) {
+    s += " user ";
+    append_printable(s, a.user);
+  }
+}
+
+}  // namespace
+
+std::string endpoint_text(const IpAddress& a, uint16_t port) {
+  // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "[" + std::string.
+  std::string s;
+  if (a.is_v6()) s += '[';
+  s += a.to_string();
+  if (a.is_v6()) s += ']';
+  s += ':';
+  s += std::to_string(port);
+  return s;
+}
+
+std::string describe_control(const ControlFlow& f) {
+  return endpoint_text(f.client, f.client_port) + " -> " + endpoint_text(f.server, f.server_port);
+}
+
+void DecisionLog::expectation(const Action& a, const InstallOutcome& r) {
+  const Expectation& e = a.expectation;
+  const std::string_view mode = e.mode == DataMode::kActive ? "active" : "passive";
+  std::string s;
+  if (format_ == LogFormat::kJson) {
+    JsonObject o(s);
+    json_head(o, "expect", a);
+    o.str("mode", mode).str("cmd", announcement_name(e.announcement));
+    o.str("line", a.line.substr(0, kMaxLoggedLine));
+    o.open("data").str("src", e.src.to_string()).str("dst", e.dst.to_string()).num("dport", e.dport).end();
+    o.str("result", r.installed ? "installed" : "not_installed").str("detail", r.detail);
+    if (!r.nat_to.empty()) o.open("nat").str("to", r.nat_to).str("as", r.nat_as).end();
+    if (!r.rewrite_old.empty()) o.open("rewrite").str("old", r.rewrite_old).str("new", r.rewrite_new).end();
+    o.close();
+  } else {
+    s = "expect ";
+    s += mode;
+    s += ' ';
+    s += announcement_name(e.announcement);
+    text_head(s, a);
+    s += " data " + e.src.to_string() + " -> " + endpoint_text(e.dst, e.dport) + ": ";
+    s += r.installed ? "installed, " : "not installed: ";
+    s += r.detail;
+    if (!r.nat_to.empty()) s += ", nat to " + r.nat_to + " as " + r.nat_as;
+    if (!r.rewrite_old.empty()) s += ", rewrite \"" + r.rewrite_old + "\" -> \"" + r.rewrite_new + '"';
+  }
+  emit(s);
+}
+
+void DecisionLog::action(const Action& a) {
+  const bool refusal = a.kind == Action::Kind::kReject || a.kind == Action::Kind::kAnomaly;
+  const std::string_view event = a.kind == Action::Kind::kReject    ? "reject"
+                                 : a.kind == Action::Kind::kAnomaly ? "anomaly"
+                                                                    : session_event_name(a.event);
+  std::string s;
+  if (format_ == LogFormat::kJson) {
+    JsonObject o(s);
+    json_head(o, event, a);
+    if (refusal) o.str("reason", reason_name(a.reason)).str("line", a.line.substr(0, kMaxLoggedLine));
+    o.close();
+  } else {
+    s = event;
+    if (refusal) {
+      s += ' ';
+      s += reason_name(a.reason);
+    }
+    text_head(s, a);
+    if (refusal) {
+      s += " line \"";
+      append_printable(s, a.line.substr(0, kMaxLoggedLine));
+      s += '"';
+    }
+  }
+  emit(s);
+}
+
+void DecisionLog::note(std::string_view event, std::string_view text) {
+  std::string s;
+  if (format_ == LogFormat::kJson) {
+    JsonObject o(s);
+    o.fixed6("ts", wall_micros()).str("event", event).str("text", text);
+    o.close();
+  } else {
+    s = text;
+  }
+  emit(s);
+}
+
+void DecisionLog::emit(const std::string& line) {
+  out_ << line << '\n';
+  out_.flush();
+}
+
+}  // namespace ftpgate

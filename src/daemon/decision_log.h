@@ -1,0 +1,57 @@
+#pragma once
+// One log line per decision, for "who opened which data port when":
+//   text (default)
+//     expect active PORT control 198.51.100.2:40000 -> 203.0.113.2:21 user alice data
+//       203.0.113.2 -> 198.51.100.2:50000: installed, timeout 30s (helper sane)
+//     reject bounce_address control ... user alice line "PORT 10,0,0,9,4,1"
+//   json (--log-format json): the same facts as one object per line,
+//     {"ts":1795428406.766150,"event":"expect","mode":"active","cmd":"PORT",
+//      "control":{"client":...,"client_port":...,"server":...,"server_port":...},
+//      "user":"alice","line":"PORT 198,51,100,2,195,80","data":{"src":...,"dst":...,"dport":...},
+//      "result":"installed","detail":"timeout 30s (helper sane)",
+//      "nat":{"to":"198.51.100.2:50000","as":"203.0.113.1:50000"},
+//      "rewrite":{"old":"198,51,100,2,195,80","new":"203,0,113,1,195,80"}}
+// "ts" is wall-clock time (seconds since the epoch); text lines carry none (journald adds it).
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "core/action.h"
+
+namespace ftpgate {
+
+enum class LogFormat : uint8_t { kText, kJson };
+
+// What became of an expectation the engine decided on.
+struct InstallOutcome {
+  bool installed = false;
+  std::string detail;     // "timeout 30s (helper sane)", or why not
+  std::string nat_to;     // behind NAT: the inside endpoint ("198.51.100.2:50000") ...
+  std::string nat_as;     // ... and the one announced instead ("203.0.113.1:50000")
+  std::string rewrite_old;
+  std::string rewrite_new;
+};
+
+class DecisionLog {
+ public:
+  DecisionLog(std::ostream& out, LogFormat format) : out_(out), format_(format) {}
+  void expectation(const Action& a, const InstallOutcome& outcome);
+  // A reject, anomaly or session event.
+  void action(const Action& a);
+  // A message about a decision made after the fact (a withdrawn rewrite, a missing conntrack).
+  void note(std::string_view event, std::string_view text);
+  LogFormat format() const { return format_; }
+
+ private:
+  void emit(const std::string& line);
+  std::ostream& out_;
+  LogFormat format_;
+};
+
+// "198.51.100.2:40000" / "[2001:db8::1]:40000"
+std::string endpoint_text(const IpAddress& a, uint16_t port);
+// "198.51.100.2:40000 -> 203.0.113.2:21"
+std::string describe_control(const ControlFlow& f);
+
+}  // namespace ftpgate
