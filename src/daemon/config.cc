@@ -51,7 +51,8 @@ constexpr Key kKeys[] = {
     {"ports", "FTP control ports (21,2121)"},
     {"helper_mode", "auto | cthelper | carrier: how control connections get a conntrack helper"},
     {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection"},
-    {"status_socket", "Unix socket for 'ftpgate status' (root only)"},
+    {"status_socket", "Unix socket for 'ftpgate status' and HTTP metrics scrapes (root only)"},
+    {"metrics_port", "also serve Prometheus metrics on 127.0.0.1:PORT (0 = off)"},
     {"user", "run as this user once the sockets are bound (keeps only CAP_NET_ADMIN)"},
     {"log_format", "text | json: one line per decision on standard error"},
     {"loose", "no | yes: admit data connections to third-party addresses (bounce) if yes"},
@@ -108,6 +109,8 @@ std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key
   } else if (key == "status_socket") {
     if (value.empty() || value[0] != '/') return bad + " (an absolute path)";
     cfg.status_socket = value;
+  } else if (key == "metrics_port") {
+    if (!parse_number<uint16_t>(value, cfg.metrics_port, 0, 65535)) return bad + " (0-65535)";
   } else if (key == "user") {
     if (value.empty() || value.find_first_of(" /:") != std::string_view::npos) return bad;
     cfg.user = value;

@@ -36,6 +36,7 @@ struct DaemonConfig {
   NatSettings nat;
   uint32_t queue_max_len = 4096;  // packets the kernel may hold for us before fail-open accepts
   std::string status_socket = "/run/ftpgate/ftpgate.sock";
+  uint16_t metrics_port = 0;  // Prometheus on 127.0.0.1:metrics_port (0: Unix socket only)
   LogFormat log_format = LogFormat::kText;
   std::string user;  // run as this user after start-up (empty: stay root, CAP_NET_ADMIN only)
   std::string config_file;  // where the settings came from, for SIGHUP reload

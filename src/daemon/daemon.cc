@@ -19,6 +19,8 @@
 #include <system_error>
 
 #include "core/engine.h"
+#include "daemon/latency_histogram.h"
+#include "daemon/metrics_endpoint.h"
 #include "daemon/packet_path.h"
 #include "daemon/gateway.h"
 #include "daemon/privileges.h"
@@ -161,6 +163,7 @@ int run_daemon(DaemonOptions options) {
   Engine engine(cfg.policy, cfg.control_ports, gateway);
   PacketPath path(engine, gateway, cfg.nat);
   DaemonCounters dc;
+  LatencyHistogram latency;  // from reading a packet to its verdict decision
   // Verdicts for packets held earlier, on the queue that holds them.
   auto settle_held = [&](const std::vector<QueuedId>& ids, bool accept) {
     for (const QueuedId& h : ids)
@@ -177,6 +180,12 @@ int run_daemon(DaemonOptions options) {
   if (status.get() < 0)
     std::cerr << "ftpgate: status socket " << cfg.status_socket << " unavailable: "
               << std::strerror(errno) << " (continuing without it)\n";
+  Fd metrics(cfg.metrics_port != 0 ? open_metrics_port(cfg.metrics_port) : -1);
+  if (cfg.metrics_port != 0 && metrics.get() < 0) {
+    std::cerr << "ftpgate: cannot listen for metrics on 127.0.0.1:" << cfg.metrics_port << ": "
+              << std::strerror(errno) << '\n';
+    return 1;
+  }
 
   // Every socket is bound: from here on only CAP_NET_ADMIN is needed.
   if (auto err = drop_privileges(cfg.user)) {
@@ -191,16 +200,19 @@ int run_daemon(DaemonOptions options) {
     ev.data.u64 = tag;
     epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
   };
-  constexpr uint64_t kSignal = 1u << 20, kTimer = kSignal + 1, kStatus = kSignal + 2;
+  constexpr uint64_t kSignal = 1u << 20, kTimer = kSignal + 1, kStatus = kSignal + 2,
+                     kMetrics = kSignal + 3;
   for (size_t i = 0; i < queues.size(); ++i) watch(queues[i].fd(), i);
   watch(sigfd.get(), kSignal);
   watch(timer.get(), kTimer);
   if (status.get() >= 0) watch(status.get(), kStatus);
+  if (metrics.get() >= 0) watch(metrics.get(), kMetrics);
 
   auto status_text = [&] {
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
-    return format_status(engine.counters(), gateway.counters(), path.counters(), dc, qs);
+    return format_status(engine.counters(), gateway.counters(), path.counters(), path.held(),
+                         latency, dc, qs);
   };
 
   std::cerr << "ftpgate: running: queue";
@@ -224,10 +236,16 @@ int run_daemon(DaemonOptions options) {
         NfQueue& q = queues[tag];
         const bool ok = q.receive([&](const QueuedPacket& p) {
           ++dc.packets;
+          const Micros read_at = monotonic_micros();
+          struct Observe {
+            LatencyHistogram& h;
+            Micros from;
+            ~Observe() { h.observe(static_cast<uint64_t>(monotonic_micros() - from)); }
+          } observe{latency, read_at};
           // One fail-open policy: whatever happens while judging, the packet is accepted.
           try {
             PacketDecision d;
-            if (path.judge(QueuedId{p.queue, p.id}, p.payload, monotonic_micros(), d) !=
+            if (path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d) !=
                 DecodeStatus::kOk)
               ++dc.undecodable;
             settle_held(d.release, true);
@@ -257,12 +275,10 @@ int run_daemon(DaemonOptions options) {
           engine.tick(now);
           settle_held(path.release_expired(now), true);
         }
-      } else if (tag == kStatus) {
-        Fd client(accept4(status.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (client.get() >= 0) {
-          const std::string text = status_text();
-          if (write(client.get(), text.data(), text.size()) < 0) { /* client went away */ }
-        }
+      } else if (tag == kStatus || tag == kMetrics) {
+        const int listener = tag == kStatus ? status.get() : metrics.get();
+        const int client = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client >= 0) answer_metrics_client(client, status_text());
       } else if (tag == kSignal) {
         signalfd_siginfo si;
         while (read(sigfd.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {

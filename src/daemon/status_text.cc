@@ -2,9 +2,16 @@
 
 namespace ftpgate {
 namespace {
+// "# TYPE ftpgate_NAME counter|gauge" then "ftpgate_NAME VALUE" (Prometheus text format 0.0.4;
+// names ending in _total are counters).
 void line(std::string& out, const char* name, uint64_t v) {
+  const std::string_view n(name);
+  const bool counter = n.size() > 6 && n.substr(n.size() - 6) == "_total";
+  out += "# TYPE ftpgate_";
+  out += n;
+  out += counter ? " counter\n" : " gauge\n";
   out += "ftpgate_";
-  out += name;
+  out += n;
   out += ' ';
   out += std::to_string(v);
   out += '\n';
@@ -12,7 +19,8 @@ void line(std::string& out, const char* name, uint64_t v) {
 }  // namespace
 
 std::string format_status(const Counters& c, const GatewayCounters& g,
-                          const PacketPathCounters& pp, const DaemonCounters& d,
+                          const PacketPathCounters& pp, uint64_t pp_held_now,
+                          const LatencyHistogram& latency, const DaemonCounters& d,
                           const std::vector<NfQueueStats>& queues) {
   std::string out;
   NfQueueStats q;
@@ -65,6 +73,10 @@ std::string format_status(const Counters& c, const GatewayCounters& g,
   line(out, "nat_retransmits_rewritten_total", pp.retransmits_rewritten);
   line(out, "nat_partial_retransmits_dropped_total", pp.partial_retransmits_dropped);
   line(out, "tls_sessions_total", c.tls_sessions);
+  line(out, "user_names_truncated_total", c.user_names_truncated);
+  line(out, "held_segments", pp_held_now);
+  latency.append_prometheus(out, "verdict_latency_seconds");
+  out += "# TYPE ftpgate_refusals_total counter\n";
   for (size_t i = 0; i < kReasonCount; ++i) {
     out += "ftpgate_refusals_total{reason=\"";
     out += reason_name(static_cast<Reason>(i));

@@ -1,11 +1,11 @@
 #pragma once
-// The counters as "name value" lines (Prometheus text exposition without HELP/TYPE), for
-// SIGUSR1, `ftpgate status` and later metrics.
+// The counters for SIGUSR1, `ftpgate status` and Prometheus scrapes.
 #include <string>
 #include <vector>
 
 #include "core/counters.h"
 #include "daemon/gateway.h"
+#include "daemon/latency_histogram.h"
 #include "daemon/packet_path.h"
 #include "kernel/nfqueue.h"
 
@@ -17,8 +17,11 @@ struct DaemonCounters {
   uint64_t undecodable = 0;        // not IPv4/IPv6 TCP we could read: accepted
 };
 
+// Every figure in the Prometheus text format (0.0.4): "# TYPE" then the sample; the refusal
+// reasons as one labelled counter; the verdict latency as a histogram.
 std::string format_status(const Counters& engine, const GatewayCounters& gateway,
-                          const PacketPathCounters& path, const DaemonCounters& daemon,
+                          const PacketPathCounters& path, uint64_t held_now,
+                          const LatencyHistogram& latency, const DaemonCounters& daemon,
                           const std::vector<NfQueueStats>& queues);
 
 }  // namespace ftpgate

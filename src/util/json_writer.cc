@@ -48,6 +48,12 @@ JsonObject& JsonObject::num(std::string_view k, uint64_t value) {
   return *this;
 }
 
+JsonObject& JsonObject::number_text(std::string_view k, std::string_view number) {
+  key(k);
+  out_ += number;
+  return *this;
+}
+
 JsonObject& JsonObject::boolean(std::string_view k, bool value) {
   key(k);
   out_ += value ? "true" : "false";

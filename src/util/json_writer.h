@@ -16,6 +16,8 @@ class JsonObject {
   JsonObject& str(std::string_view key, std::string_view value);
   JsonObject& num(std::string_view key, uint64_t value);
   JsonObject& boolean(std::string_view key, bool value);
+  // A number already in JSON syntax ("0.000125"): written as it is.
+  JsonObject& number_text(std::string_view key, std::string_view number);
   JsonObject& fixed6(std::string_view key, int64_t micros);  // seconds with 6 decimals
   // Opens a nested object under `key`; close it with end().
   JsonObject& open(std::string_view key);

@@ -77,7 +77,7 @@ TEST(Config, EveryDocumentedKeyIsAccepted) {
       {"max_line_length", "512"}, {"max_out_of_order_bytes", "100"},
       {"max_pending_commands", "8"}, {"max_reports_per_session", "5"}, {"max_sessions", "10"},
       {"session_idle_timeout", "60"}, {"nat", "yes"}, {"nat_port_attempts", "16"},
-      {"max_held_packets", "8"}, {"nat_hold_timeout_ms", "200"}, {"log_format", "json"},
+      {"max_held_packets", "8"}, {"nat_hold_timeout_ms", "200"}, {"log_format", "json"}, {"metrics_port", "9821"},
       {"max_user_name_length", "32"}};
   size_t documented = 0;
   for (const auto& [k, v] : samples) {
