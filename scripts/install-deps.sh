@@ -14,6 +14,8 @@ packages=(
   vsftpd python3-pyftpdlib curl lftp
   # misc
   python3 procps psmisc openssl
+  # metrics parsing in the tests, Debian packaging (cpack -G DEB uses dpkg-shlibdeps)
+  python3-prometheus-client dpkg-dev
 )
 
 missing=()

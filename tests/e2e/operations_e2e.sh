@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End-to-end: ftpgate the way an operator runs it.
+#   - rules/ftpgate-include.nft included into an existing nftables ruleset that has other
+#     tables (its own drop-policy forward chain jumps to ftpgate_forward); the named set of
+#     servers decides which control connections are inspected
+#   - JSON decision logs (--log-format json) naming the USER
+#   - Prometheus metrics scraped with curl from 127.0.0.1:PORT and from the Unix socket, parsed
+#     with the Prometheus client library's parser; `ftpgate status --format json|table`
+#   operations_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
+set -u
+ftpgate=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
+for t in vsftpd curl nft iptables /usr/bin/python3; do
+  command -v "$t" > /dev/null || { echo "missing $t: skipped"; exit 77; }
+done
+/usr/bin/python3 -c 'import prometheus_client' 2> /dev/null || { echo "missing python3-prometheus-client: skipped"; exit 77; }
+LAB=fgo$$; LAB_DIR=/tmp/$LAB
+source "$top/scripts/lab.sh"
+daemon_pid=""
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null
+  lab_down
+}
+trap cleanup EXIT
+[ -n "${KEEP_LAB:-}" ] && trap - EXIT
+lab_up
+lab_start_vsftpd 4 21
+mkdir -p "$LAB_DIR/dl"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# --- an existing ruleset with other tables, ftpgate included into one of them ---------------
+cat > "$LAB_DIR/ruleset.nft" << EOF
+table ip other_nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "lo" counter
+	}
+}
+table inet other_filter {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport 22 counter accept
+	}
+}
+table inet filter {
+	include "$top/rules/ftpgate-include.nft"
+	chain forward {
+		type filter hook forward priority filter + 10; policy drop;
+		ct state established accept
+		jump ftpgate_forward
+		icmp type { destination-unreachable, time-exceeded } ct state related accept
+		icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, nd-neighbor-solicit, nd-neighbor-advert } accept
+	}
+}
+EOF
+if in_router nft -f "$LAB_DIR/ruleset.nft" 2> "$LAB_DIR/nft.err"; then
+  tables=$(in_router nft list tables | tr '\n' ' ')
+  ok "the include loads into a ruleset with other tables: $tables"
+else
+  bad "the include does not load: $(head -3 "$LAB_DIR/nft.err")"; exit 1
+fi
+# Control packets to ftpgate's queue (this kernel has no nft queue statement).
+in_router iptables -A FORWARD -p tcp -m multiport --ports 21 -j NFQUEUE --queue-num 0 --queue-bypass
+
+ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21 --log-format json --metrics-port 9821 \
+  --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && break; sleep 0.1; done
+
+fetch() {  # NAME MODE: one download as user anonymous, active or passive
+  rm -f "$LAB_DIR/dl/$1"
+  local mode=(--disable-epsv); [ "$2" = active ] && mode=(-P - --disable-eprt)
+  in_client curl -s -S --connect-timeout 3 --max-time 8 "${mode[@]}" --user anonymous:lab \
+    -o "$LAB_DIR/dl/$1" "ftp://$SERVER4/pub/64k.bin" 2> /dev/null &&
+    [ "$(sha256sum < "$LAB_DIR/dl/$1" | cut -d' ' -f1)" = "$(grep ' ./64k.bin$' "$LAB_DIR/files.sha256" | cut -d' ' -f1)" ]
+}
+fetch a active && ok "active transfer through the included ruleset" || bad "active transfer failed"
+fetch b passive && ok "passive transfer through the included ruleset" || bad "passive transfer failed"
+
+# The set decides: with another server listed, control connections to this one are neither
+# admitted nor given the helper.
+in_router nft flush set inet filter ftpgate_servers_v4
+in_router nft add element inet filter ftpgate_servers_v4 '{ 192.0.2.99 }'
+if fetch c passive; then bad "a server outside ftpgate_servers_v4 was still handled"
+else ok "a server outside ftpgate_servers_v4 is not admitted"; fi
+in_router nft add element inet filter ftpgate_servers_v4 "{ $SERVER4 }"
+fetch d active && ok "listed again: admitted again" || bad "listed again: transfer failed"
+
+# --- JSON logs ------------------------------------------------------------------------------
+if /usr/bin/python3 - "$LAB_DIR/ftpgate.log" << 'EOF'
+import json, sys
+expects = []
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        o = json.loads(line)          # every JSON line parses
+        if o.get("event") == "expect":
+            expects.append(o)
+assert len(expects) >= 3, expects
+for o in expects:
+    assert o["user"] == "anonymous", o
+    assert o["control"]["server"] == "203.0.113.2" and o["control"]["server_port"] == 21, o
+    assert o["data"]["dport"] > 1023 and o["cmd"] in ("PORT", "227"), o
+    assert isinstance(o["ts"], float) and o["line"], o
+print("%d expect lines, e.g. %s" % (len(expects), json.dumps(expects[0])[:160]))
+EOF
+then ok "JSON log lines parse and name the user, command and expectation"
+else bad "JSON log: $(grep -m2 '^{' "$LAB_DIR/ftpgate.log")"; fi
+
+# --- metrics --------------------------------------------------------------------------------
+check_metrics() {  # SOURCE-NAME: parses stdin as Prometheus text
+  /usr/bin/python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+v = {}
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        v[(s.name, tuple(sorted(s.labels.items())))] = s.value
+assert v[("ftpgate_expectations_installed_total", ())] >= 3, v
+assert v[("ftpgate_verdict_latency_seconds_count", ())] > 0
+assert v[("ftpgate_verdict_latency_seconds_bucket", (("le", "+Inf"),))] == v[("ftpgate_verdict_latency_seconds_count", ())]
+assert ("ftpgate_refusals_total", (("reason", "bounce_address"),)) in v
+print(len(v), "samples")'
+}
+if out=$(in_router curl -s --max-time 3 http://127.0.0.1:9821/metrics | check_metrics 2>&1); then
+  ok "curl http://127.0.0.1:9821/metrics parses as Prometheus text ($out)"
+else bad "metrics on the port: $out"; fi
+if out=$(curl -s --max-time 3 --unix-socket "$LAB_DIR/ftpgate.sock" http://localhost/metrics | check_metrics 2>&1); then
+  ok "curl --unix-socket ... /metrics parses as Prometheus text ($out)"
+else bad "metrics on the Unix socket: $out"; fi
+if in_client curl -s --max-time 2 "http://$ROUTER_C4:9821/metrics" > /dev/null 2>&1; then
+  bad "the metrics port answers from the network"
+else ok "the metrics port is bound to 127.0.0.1 only"; fi
+if "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" --format json |
+   /usr/bin/python3 -c 'import json,sys; o=json.load(sys.stdin); assert o["expectations_installed_total"] >= 3 and "bounce_address" in o["refusals_total"]'; then
+  ok "ftpgate status --format json"
+else bad "status --format json"; fi
+if "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" --format table | grep -Eq '^expectations_installed_total +[3-9]'; then
+  ok "ftpgate status --format table"
+else bad "status --format table"; fi
+
+kill "$daemon_pid"; wait "$daemon_pid" 2> /dev/null; daemon_pid=""
+echo "operations e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
