@@ -66,7 +66,15 @@ int check_command(int, char**) {
   const bool nat = shell_ok(
       "printf 'table ip ftpgate_probe { chain p { type nat hook postrouting priority 100; masquerade; }; }\\n'"
       " | nft -c -f - >/dev/null 2>&1");
-  report(nat, "NAT (nf_nat, masquerade)", "");
+  // Whether the kernel keeps a TCP sequence adjustment depends on the conntrack having the
+  // seqadj extension, added at NAT set-up only if a helper is attached by then: a property of
+  // each connection and the ruleset, not of the kernel alone, so the daemon verifies it on the
+  // first length-changing rewrite of each NATed control connection.
+  report(nat, "NAT (nf_nat, masquerade)",
+         nat ? "rewrites need the helper attached before NAT (the shipped rules do it at priority "
+               "mangle); the daemon reads each sequence adjustment back and refuses what the "
+               "kernel does not keep (counter nat_seq_adjust_unavailable_total)"
+             : "no NAT: nothing to rewrite");
   std::cout << "\nLoad the rules with:\n  scripts/rules.sh load --ports 21 --queue 0 --helper "
             << (cth == 0 ? "ftpgate" : "sane") << " --form " << (nft_queue ? "nft" : "iptables")
             << "\nthen run:\n  ftpgate run --queue 0 --ports 21 --helper-mode "
