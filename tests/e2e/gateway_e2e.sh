@@ -33,23 +33,10 @@ lab_start_vsftpd 6 21
 lab_start_pyftpdlib "$SERVER4" 2121
 lab_start_ftps_ccc 2100   # explicit FTPS with CCC
 mkdir -p "$LAB_DIR/dl"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+DAEMON_PORTS=21,2121,2100
+source "$here/e2e_common.sh"
 
 rules() { in_router bash "$top/scripts/rules.sh" load --ports 21,2121,2100 "$@" > /dev/null; }
-start_daemon() {
-  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21,2121,2100 \
-    --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
-  daemon_pid=$!
-  for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && return 0; sleep 0.1; done
-  echo "ftpgate did not start:"; cat "$LAB_DIR/ftpgate.log"; return 1
-}
-stop_daemon() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null
-  daemon_pid=""
-  rm -f "$LAB_DIR/ftpgate.sock"
-}
 
 # Each case downloads files into $LAB_DIR/dl/ and names them, one per line, on stdout.
 c4="curl -s -S --connect-timeout 3 --max-time 8"
@@ -84,18 +71,6 @@ case_cmd() {
 }
 CASES="v4_epsv v4_pasv v4_eprt v4_port v6_epsv v6_eprt port2121_pasv port2121_port lftp_mixed lftp_v6_active lftp_ftps_ccc"
 
-# Runs a case; 0 when every file arrived byte-exact.
-transfer_ok() {
-  rm -f "$LAB_DIR"/dl/*
-  local listing; listing=$(case_cmd "$1" 2> "$LAB_DIR/client.err") || return 1
-  [ -n "$listing" ] || return 1
-  local out name want got
-  while read -r out name; do
-    want=$(grep " ./$name\$" "$LAB_DIR/files.sha256" | cut -d' ' -f1)
-    got=$(sha256sum < "$LAB_DIR/dl/$out" | cut -d' ' -f1)
-    [ "$want" = "$got" ] || return 1
-  done <<< "$listing"
-}
 
 # Expectation events of one case, normalised: the parts that do not depend on random ports.
 record_expectations() {  # case -> $LAB_DIR/exp-<mode>-<case> (shape) and .ports

@@ -35,9 +35,8 @@ lab_start_vsftpd 6 21 server
 lab_start_vsftpd 4 21 client   # the inside server, published by DNAT
 lab_start_vsftpd 6 21 client
 mkdir -p "$LAB_DIR/dl"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+DAEMON_PORTS=21
+source "$here/e2e_common.sh"
 
 in_router nft -f - << EOF || { echo "NAT rules failed to load"; exit 1; }
 table inet labnat {
@@ -56,18 +55,6 @@ table inet labnat {
 EOF
 
 rules() { in_router bash "$top/scripts/rules.sh" load --ports 21 "$@" > /dev/null; }
-start_daemon() {
-  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21 \
-    --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
-  daemon_pid=$!
-  for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && return 0; sleep 0.1; done
-  echo "ftpgate did not start:"; cat "$LAB_DIR/ftpgate.log"; return 1
-}
-stop_daemon() {
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null
-  daemon_pid=""
-  rm -f "$LAB_DIR/ftpgate.sock"
-}
 status() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" 2> /dev/null; }
 counter() { status | awk -v n="ftpgate_$1" '$1 == n { print $2 }'; }
 
@@ -131,17 +118,6 @@ wire_must_show() {
 CASES="snat4_port snat4_eprt snat6_eprt snat4_pasv snat4_lftp_active snat4_split_port dnat4_pasv
        dnat4_epsv dnat6_epsv dnat4_port both4_concurrent double4_long double6_mixed"
 
-transfer_ok() {
-  rm -f "$LAB_DIR"/dl/*
-  local listing; listing=$(case_cmd "$1" 2> "$LAB_DIR/client.err") || return 1
-  [ -n "$listing" ] || return 1
-  local out name want got
-  while read -r out name; do
-    want=$(grep " ./$name\$" "$LAB_DIR/files.sha256" | cut -d' ' -f1)
-    got=$(sha256sum < "$LAB_DIR/dl/$out" | cut -d' ' -f1)
-    [ "$want" = "$got" ] || return 1
-  done <<< "$listing"
-}
 
 # EPRT addresses in canonical text form: the kernel writes IPv6 in full
 # ("2001:0db8:0002:0000:0000:0000:0000:0001"), ftpgate compressed ("2001:db8:2::1"); both are

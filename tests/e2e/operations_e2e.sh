@@ -27,9 +27,8 @@ trap cleanup EXIT
 lab_up
 lab_start_vsftpd 4 21
 mkdir -p "$LAB_DIR/dl"
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+DAEMON_PORTS=21
+source "$here/e2e_common.sh"
 
 # --- an existing ruleset with other tables, ftpgate included into one of them ---------------
 cat > "$LAB_DIR/ruleset.nft" << EOF
@@ -65,10 +64,7 @@ fi
 # Control packets to ftpgate's queue (this kernel has no nft queue statement).
 in_router iptables -A FORWARD -p tcp -m multiport --ports 21 -j NFQUEUE --queue-num 0 --queue-bypass
 
-ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21 --log-format json --metrics-port 9821 \
-  --status-socket "$LAB_DIR/ftpgate.sock" >> "$LAB_DIR/ftpgate.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && break; sleep 0.1; done
+start_daemon --log-format json --metrics-port 9821 || exit 1
 
 fetch() {  # NAME MODE: one download as user anonymous, active or passive
   rm -f "$LAB_DIR/dl/$1"
@@ -141,6 +137,6 @@ if "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" --format table | grep -Eq 
   ok "ftpgate status --format table"
 else bad "status --format table"; fi
 
-kill "$daemon_pid"; wait "$daemon_pid" 2> /dev/null; daemon_pid=""
+stop_daemon
 echo "operations e2e: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,36 @@
+# Shared by the namespace end-to-end scripts (source it after scripts/lab.sh and lab_up).
+# Needs: $ftpgate, $LAB, $LAB_DIR; DAEMON_PORTS (control ports, e.g. "21,2121"); for
+# transfer_ok, a function `case_cmd CASE` that downloads into $LAB_DIR/dl/ and prints one
+# "OUTFILE SERVED-NAME" line per file.
+passed=0; failed=0
+daemon_pid=""
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# ftpgate in the router namespace, extra flags appended; logs to $LAB_DIR/ftpgate.log.
+start_daemon() {
+  ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports "$DAEMON_PORTS" \
+    --status-socket "$LAB_DIR/ftpgate.sock" "$@" >> "$LAB_DIR/ftpgate.log" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 50); do [ -S "$LAB_DIR/ftpgate.sock" ] && return 0; sleep 0.1; done
+  echo "ftpgate did not start:"; cat "$LAB_DIR/ftpgate.log"; return 1
+}
+stop_daemon() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null && wait "$daemon_pid" 2> /dev/null
+  daemon_pid=""
+  rm -f "$LAB_DIR/ftpgate.sock"
+}
+
+# Runs a case; 0 when every file arrived byte-exact.
+transfer_ok() {
+  mkdir -p "$LAB_DIR/dl"
+  rm -f "$LAB_DIR"/dl/*
+  local listing; listing=$(case_cmd "$1" 2> "$LAB_DIR/client.err") || return 1
+  [ -n "$listing" ] || return 1
+  local out name want got
+  while read -r out name; do
+    want=$(grep " ./$name\$" "$LAB_DIR/files.sha256" | cut -d' ' -f1)
+    got=$(sha256sum < "$LAB_DIR/dl/$out" | cut -d' ' -f1)
+    [ "$want" = "$got" ] || return 1
+  done <<< "$listing"
+}
