@@ -180,8 +180,7 @@ bool Gateway::adjust_sequence(uint64_t session_id, Direction dir, uint32_t seq, 
     // added at NAT set-up only if a helper is attached by then): read it back once.
     int err = 0;
     auto now = ct_.lookup(s.conntrack->orig, err);
-    const bool kept = now && now->seq_adj[d] && now->seq_adj[d]->correction_pos == next.correction_pos &&
-                      now->seq_adj[d]->offset_after == next.offset_after;
+    const bool kept = now && keeps_seq_adjust(*now, d == 1, next);
     if (!kept) rc = -EOPNOTSUPP;
     s.adjust_verified = kept;
   }

@@ -204,6 +204,12 @@ std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
   return info;
 }
 
+bool keeps_seq_adjust(const ConntrackInfo& info, bool reply_direction, const SequenceAdjustment& wanted) {
+  const auto& kept = info.seq_adj[reply_direction ? 1 : 0];
+  return kept && kept->correction_pos == wanted.correction_pos &&
+         kept->offset_before == wanted.offset_before && kept->offset_after == wanted.offset_after;
+}
+
 namespace {
 std::optional<CtTuple> parse_expect_part(const nlmsghdr* nlh, int which) {
   Attrs a;

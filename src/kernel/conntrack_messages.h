@@ -72,6 +72,9 @@ struct ConntrackInfo {
   }
 };
 std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh);
+// Whether a conntrack read back after setting `wanted` on one direction holds it: ctnetlink
+// accepts CTA_SEQ_ADJ_* silently on a conntrack without the seqadj extension, and then dumps none.
+bool keeps_seq_adjust(const ConntrackInfo& info, bool reply_direction, const SequenceAdjustment& wanted);
 // Parses an expectation message (EXP_NEW/GET reply): its tuple; for tests and `check`.
 std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh);
 // ... and its master's tuple (CTA_EXPECT_MASTER).

@@ -176,6 +176,21 @@ if grep -q 'rewrite "198,51,100,2,[0-9]*,[0-9]*" -> "203,0,113,1,' "$LAB_DIR/ftp
   ok "the log names the PORT rewrite"
 else bad "no PORT rewrite in the log"; fi
 
+# --- the helper attached after destination NAT -------------------------------------------------
+# The seqadj extension is added at NAT set-up when a helper is there already; the shipped rules
+# attach it at priority mangle for that reason. On this kernel nft's `ct helper set` also adds
+# the extension to a conntrack NATed before it (nft_ct_helper_obj_eval), so a ruleset attaching
+# the helper at priority filter, after DNAT, still works: checked here, because ftpgate's read-back
+# of every first adjustment is what would catch a kernel where it does not.
+in_router nft delete chain inet ftpgate prerouting
+in_router nft add chain inet ftpgate prerouting '{ type filter hook prerouting priority filter; policy accept; }'
+in_router nft add rule inet ftpgate prerouting tcp dport 21 ct state new ct helper set '"ftp-control"' ct mark set ct mark or 0x01000000
+before=$(counter nat_rewrites_total)
+if transfer_ok dnat4_pasv && [ "$(counter nat_rewrites_total)" -gt "$before" ] &&
+   [ "$(counter nat_seq_adjust_unavailable_total)" = 0 ]; then
+  ok "helper attached after DNAT: the kernel still keeps the sequence adjustment; PASV rewritten and transferred"
+else bad "helper attached after DNAT: rewrites $before -> $(counter nat_rewrites_total), unavailable $(counter nat_seq_adjust_unavailable_total)"; fi
+
 # --- none: ftpgate stopped, the firewall stays closed ----------------------------------------
 stop_daemon
 for c in snat4_port snat4_eprt dnat4_pasv dnat4_epsv dnat6_epsv double4_long; do

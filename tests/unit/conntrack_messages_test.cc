@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <cstring>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -145,6 +147,49 @@ TEST(ConntrackMessages, SequenceAdjustmentIsAnUpdateOfOneDirection) {
   EXPECT_EQ(ntohl(mnl_attr_get_u32(s.tb[CTA_SEQADJ_CORRECTION_POS])), 2000u);
   EXPECT_EQ(static_cast<int32_t>(ntohl(mnl_attr_get_u32(s.tb[CTA_SEQADJ_OFFSET_BEFORE]))), -1);
   EXPECT_EQ(static_cast<int32_t>(ntohl(mnl_attr_get_u32(s.tb[CTA_SEQADJ_OFFSET_AFTER]))), -2);
+}
+
+}  // namespace
+}  // namespace ftpgate
+
+namespace ftpgate {
+namespace {
+
+// A conntrack as the kernel dumps it after CTA_SEQ_ADJ_REPLY was set: the seq-adjust update
+// message plus a reply tuple, parsed back.
+TEST(ConntrackMessages, SequenceAdjustmentReadBackDecidesWhetherTheKernelKeepsIt) {
+  char buf[4096];
+  SequenceAdjustment adj;
+  adj.record(5000, -1);
+  const CtTuple orig{ip("203.0.113.2"), ip("203.0.113.1"), 40000, 21};
+  nlmsghdr* nlh = build_conntrack_seq_adjust(buf, 1, orig, true, adj);
+  nlattr* reply = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
+  nlattr* ipn = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+  uint32_t a, b;
+  std::memcpy(&a, ip("198.51.100.2").bytes(), 4);
+  std::memcpy(&b, ip("203.0.113.2").bytes(), 4);
+  mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, a);
+  mnl_attr_put_u32(nlh, CTA_IP_V4_DST, b);
+  mnl_attr_nest_end(nlh, ipn);
+  nlattr* proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+  mnl_attr_put_u8(nlh, CTA_PROTO_NUM, 6);
+  mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(21));
+  mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(40000));
+  mnl_attr_nest_end(nlh, proto);
+  mnl_attr_nest_end(nlh, reply);
+  auto info = parse_conntrack(nlh);
+  ASSERT_TRUE(info);
+  EXPECT_TRUE(info->nated());  // DNAT: the reply comes from another address
+  ASSERT_TRUE(info->seq_adj[1]);
+  EXPECT_FALSE(info->seq_adj[0]);
+  EXPECT_TRUE(keeps_seq_adjust(*info, true, adj));
+  EXPECT_FALSE(keeps_seq_adjust(*info, false, adj));  // nothing dumped for that direction
+  SequenceAdjustment other = adj;
+  other.record(6000, -1);
+  EXPECT_FALSE(keeps_seq_adjust(*info, true, other));  // an older value is not the one just set
+  ConntrackInfo without_extension = *info;
+  without_extension.seq_adj[1].reset();
+  EXPECT_FALSE(keeps_seq_adjust(without_extension, true, adj));
 }
 
 }  // namespace
