@@ -9,7 +9,7 @@
 #   masquerade   everything leaving towards the server side (rs) takes 203.0.113.1/2001:db8:2::1
 #   DNAT         203.0.113.1:21 and [2001:db8:2::1]:21 from outside go to an inside vsftpd
 #                (198.51.100.2 / 2001:db8:1::2, in the client namespace)
-#   double       192.0.2.21:21 and [2001:db8:3::21]:21 from inside go to the outside vsftpd,
+#   double       192.0.2.5:21 and [2001:db8:3::21]:21 from inside go to the outside vsftpd,
 #                masqueraded as well: one control connection whose PORT and 227 are both rewritten
 #   nat_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
 set -u
@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 lab_up
-PUBLIC4=$ROUTER_S4; PUBLIC6=$ROUTER_S6; VIRTUAL4=192.0.2.21; VIRTUAL6=2001:db8:3::21
+PUBLIC4=$ROUTER_S4; PUBLIC6=$ROUTER_S6; VIRTUAL4=192.0.2.5; VIRTUAL6=2001:db8:3::21
 lab_start_vsftpd 4 21 server
 lab_start_vsftpd 6 21 server
 lab_start_vsftpd 4 21 client   # the inside server, published by DNAT
@@ -93,7 +93,9 @@ case_cmd() {
       in_client curl $curl_opts -P - --disable-eprt -o "$d/a" "ftp://$SERVER4/pub/1M.bin" & local p1=$!
       in_server curl $curl_opts --disable-epsv -o "$d/b" "ftp://$PUBLIC4/pub/1M.bin" & local p2=$!
       wait $p1 && wait $p2 && echo "a 1M.bin" && echo "b 1M.bin" ;;
-    # one control connection translated at both ends; 20 rewrites accumulate per direction
+    # one control connection translated at both ends; 10 rewrites each way, all changing the
+    # length ("198,51,100,2" -> "203,0,113,1": -1; "203,0,113,2" -> "192,0,2,5": -2), so the
+    # sequence adjustments accumulate in both directions
     double4_long) long_session "$VIRTUAL4" ;;
     double6_mixed) in_client timeout 20 lftp -c "$lftp_opts; open ftp://[$VIRTUAL6];
         set ftp:passive-mode on; get pub/64k.bin -o $d/a; set ftp:passive-mode off; get pub/1k.bin -o $d/b; bye" \
@@ -110,7 +112,7 @@ wire_must_show() {
     dnat4_pasv) echo "(203,0,113,1,_)" ;;
     dnat4_epsv|dnat6_epsv) echo "(|||_|)" ;;
     dnat4_port) echo "PORT 203,0,113,2,_" ;;
-    double4_long) echo "PORT 203,0,113,1,_"; echo "(192,0,2,21,_)" ;;
+    double4_long) echo "PORT 203,0,113,1,_"; echo "(192,0,2,5,_)" ;;
     double6_mixed) echo "EPRT |2|2001:db8:2::1|_|"; echo "(|||_|)" ;;
   esac
   [ "$1" = both4_concurrent ] && echo "(203,0,113,1,_)"
