@@ -60,6 +60,6 @@ say "the expectations ftpgate installed (its log)"
 grep '^expect' "$LAB_DIR/ftpgate.log" | sed 's/^/   /'
 
 say "ftpgate status (excerpt)"
-"$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" |
-  grep -E 'packets_total|sessions_created|expectations_installed|fail_open' | sed 's/^/   /'
+"$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" --format table |
+  grep -E '^(queue_packets_total|sessions_created|expectations_installed|fail_open|verdict_latency_seconds_count)' | sed 's/^/   /'
 echo
