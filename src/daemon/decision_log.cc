@@ -52,7 +52,7 @@ void text_head(std::string& s, const Action& a) {
 
 }  // namespace
 
-std::string endpoint_text(const IpAddress& a, uint16_t port) {
+std::string address_port_text(const IpAddress& a, uint16_t port) {
   // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "[" + std::string.
   std::string s;
   if (a.is_v6()) s += '[';
@@ -64,7 +64,8 @@ std::string endpoint_text(const IpAddress& a, uint16_t port) {
 }
 
 std::string describe_control(const ControlFlow& f) {
-  return endpoint_text(f.client, f.client_port) + " -> " + endpoint_text(f.server, f.server_port);
+  return address_port_text(f.client, f.client_port) + " -> " +
+         address_port_text(f.server, f.server_port);
 }
 
 void DecisionLog::expectation(const Action& a, const InstallOutcome& r) {
@@ -87,7 +88,7 @@ void DecisionLog::expectation(const Action& a, const InstallOutcome& r) {
     s += ' ';
     s += announcement_name(e.announcement);
     text_head(s, a);
-    s += " data " + e.src.to_string() + " -> " + endpoint_text(e.dst, e.dport) + ": ";
+    s += " data " + e.src.to_string() + " -> " + address_port_text(e.dst, e.dport) + ": ";
     s += r.installed ? "installed, " : "not installed: ";
     s += r.detail;
     if (!r.nat_to.empty()) s += ", nat to " + r.nat_to + " as " + r.nat_as;

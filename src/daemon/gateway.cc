@@ -80,8 +80,8 @@ void Gateway::install(const Action& a, SessionState& s) {
     rc = attempt();
   }
   if (req.nat) {
-    out.nat_to = endpoint_text(e.dst, e.dport);
-    out.nat_as = endpoint_text(req.tuple.dst, req.tuple.dport);
+    out.nat_to = address_port_text(e.dst, e.dport);
+    out.nat_as = address_port_text(req.tuple.dst, req.tuple.dport);
   }
   if (rc == 0) {
     ++counters_.expectations_installed;
@@ -187,7 +187,7 @@ bool Gateway::adjust_sequence(uint64_t session_id, Direction dir, uint32_t seq, 
   if (rc != 0) {
     log_.note("nat_seq_adjust_unavailable",
               "nat: the kernel keeps no TCP sequence adjustment for control " +
-                  endpoint_text(s.conntrack->orig.src, s.conntrack->orig.sport) + " (" +
+                  address_port_text(s.conntrack->orig.src, s.conntrack->orig.sport) + " (" +
                   errno_text(rc) + "); a rewrite that changes the length is refused");
     return false;
   }
