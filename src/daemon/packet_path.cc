@@ -23,7 +23,9 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   Direction dir;
   if (!engine_.classify(seg, flow, dir)) return d.status;
 
-  if (const Session* session = engine_.find(flow)) {
+  // Sequence adjustments exist only where a rewrite was made (and remembered in rewritten_):
+  // without any, a packet costs no lookups here.
+  if (const Session* session = rewritten_.empty() ? nullptr : engine_.find(flow)) {
     // After a rewrite that changed the length, the peer acknowledges in its own numbering: read
     // its ACK in the sender's, as the kernel will rewrite it.
     if (seg.has(tcp_flags::kAck)) {

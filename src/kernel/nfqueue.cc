@@ -125,8 +125,15 @@ bool NfQueue::receive(const std::function<Fate(const QueuedPacket&)>& on_packet)
 
 int NfQueue::verdict(uint32_t id, bool accept, std::string_view replacement) {
   held_.erase(id);
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE + replacement.size());
-  nlmsghdr* nlh = nfq_nlmsg_put(buf.data(), NFQNL_MSG_VERDICT, queue_);
+  // A plain verdict fits the stack buffer; one carrying a rewritten packet needs room for it.
+  char small[MNL_SOCKET_BUFFER_SIZE];
+  std::vector<char> large;
+  char* buf = small;
+  if (!replacement.empty()) {
+    large.resize(MNL_SOCKET_BUFFER_SIZE + replacement.size());
+    buf = large.data();
+  }
+  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, queue_);
   nfq_nlmsg_verdict_put(nlh, static_cast<int>(id), accept ? NF_ACCEPT : NF_DROP);
   if (accept && !replacement.empty())
     nfq_nlmsg_verdict_put_pkt(nlh, replacement.data(), static_cast<uint32_t>(replacement.size()));
@@ -147,13 +154,6 @@ int NfQueue::accept_up_to(uint32_t max_id) {
   return rc;
 }
 
-int NfQueue::accept(uint32_t id) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, queue_);
-  nfq_nlmsg_verdict_put(nlh, static_cast<int>(id), NF_ACCEPT);
-  const int rc = sock_.send(nlh);
-  if (rc != 0) ++stats_.verdict_errors;
-  return rc;
-}
+int NfQueue::accept(uint32_t id) { return verdict(id, true); }
 
 }  // namespace ftpgate
