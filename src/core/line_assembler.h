@@ -27,7 +27,6 @@ class LineAssembler {
   size_t feed(std::string_view bytes, OnLine&& on_line) {
     const size_t total = bytes.size();
     const uint64_t first = position_;
-    position_ += total;
     while (!bytes.empty()) {
       const uint64_t at = first + (total - bytes.size());
       if (!discarding_ && partial_.empty()) line_start_ = at;
@@ -56,15 +55,13 @@ class LineAssembler {
         go_on = on_line(line, false);
       }
       clear_partial();
-      if (!go_on) {
-        position_ = first + (total - bytes.size());
-        return total - bytes.size();
-      }
+      if (!go_on) return total - bytes.size();
     }
     return total;
   }
 
-  // The stream position of the next byte fed.
+  // The stream position of the first byte of the next feed() (the caller knows it: the
+  // reassembler's next byte minus what it delivers).
   void seek(uint64_t position) { position_ = position; }
   // The stream position of the first byte of the line being reported (during on_line).
   uint64_t line_start() const { return line_start_; }
