@@ -136,7 +136,18 @@ def attacks():
         s.client(tls_record(23, b"PASV\r\n"))
         s.server(tls_record(23, b"227 Entering Passive Mode (203,0,113,2,195,80)\r\n"))
 
+    def line_tail_after_gap(s):  # the start of each line never passed the gateway (capture
+        # loss, or packets a full queue let through uninspected); the tails look like endpoints
+        s.seq[True] += len(b"STOR a ")           # "STOR a " not seen
+        s.client(b"PORT 198,51,100,2,4,1\r\n")   # the rest of "STOR a PORT 198,51,100,2,4,1"
+        s.server(b"553 Could not create file.\r\n")  # acknowledges the unseen bytes too
+        s.client(b"PASV\r\n")
+        s.seq[False] += len(b"500 Oops: ")       # "500 Oops: " not seen
+        s.server(b"227 Entering Passive Mode (203,0,113,2,195,80).\r\n")
+        s.client(b"NOOP\r\n")                    # acknowledges the unseen reply bytes
+
     return {
+        "line_tail_after_gap": line_tail_after_gap,
         "bounce_port": bounce, "privileged_port": privileged, "unsolicited_227": unsolicited_227,
         "filename_with_port": filename_with_port, "reply_227_in_error": reply_227_in_error,
         "nul_bytes": nul_bytes, "line_100kb": line_100kb, "thousand_ports": thousand_ports,

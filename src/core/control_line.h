@@ -19,6 +19,7 @@ enum class Verb : uint8_t {
   kAuthTls,  // AUTH TLS / AUTH SSL / AUTH TLS-C / AUTH TLS-P -> 234
   kCcc,    // CCC (RFC 4217 section 12.3): clear the command channel
   kUser,   // USER name
+  kUnseen,  // a command whose start was lost in a stream gap (what it asked is unknown)
 };
 
 struct Command {

@@ -25,6 +25,8 @@ struct Counters {
   uint64_t expectations = 0;          // expectations decided
   uint64_t expectations_replaced = 0; // evicted by a newer one (per-session limit)
   uint64_t expectations_outstanding = 0;  // gauge
+  uint64_t replies_to_unseen_commands = 0;  // final replies sent before the server saw any
+                                            // command after a stream gap: not paired
   uint64_t tls_sessions = 0;          // AUTH TLS/SSL answered 234
   uint64_t user_names_truncated = 0;  // USER names cut at policy.max_user_name_length
   std::array<uint64_t, kReasonCount> reasons{};

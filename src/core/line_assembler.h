@@ -3,8 +3,10 @@
 // right before it is removed ("PORT ...\r\n" and "PORT ...\n" give the same line; RFC 959 says
 // CRLF, real clients sometimes send bare LF). The parser only ever sees complete lines.
 //
-// A line longer than max_length is reported once, truncated, with too_long set, and the rest of
-// it up to the next LF is discarded: the tail of an over-long line is never taken for a new line.
+// A line longer than max_length is reported once, truncated, as kTooLong, and the rest of it up
+// to the next LF is discarded: the tail of an over-long line is never taken for a new line.
+// After resync() (a gap in the stream) the bytes up to the next LF are the tail of a line whose
+// start was never seen: they are reported as kTailAfterGap, never as a line to parse.
 //
 // Positions: the caller says where in the stream the bytes it feeds begin (seek), and during
 // on_line line_start() is the stream position of the line's first byte, so a NAT rewrite can
@@ -16,11 +18,17 @@
 
 namespace ftpgate {
 
+enum class LineKind : uint8_t {
+  kWhole,         // a complete line
+  kTooLong,       // the first max_length bytes of a longer line (its tail is skipped)
+  kTailAfterGap,  // the end of a line whose start was lost in a gap: known to be one line only
+};
+
 class LineAssembler {
  public:
   explicit LineAssembler(uint32_t max_length) : max_(max_length) {}
 
-  // Calls on_line(std::string_view line, bool too_long) -> bool for each line completed by
+  // Calls on_line(std::string_view line, LineKind kind) -> bool for each line completed by
   // `bytes`. When on_line returns false, stops and returns how many bytes of `bytes` were used
   // (the rest belongs to whatever the caller switches to, e.g. TLS records).
   template <class OnLine>
@@ -40,6 +48,10 @@ class LineAssembler {
       bytes.remove_prefix(n + 1);
       if (discarding_) {
         discarding_ = false;
+        if (after_gap_) {
+          after_gap_ = false;
+          if (!on_line(std::string_view{}, LineKind::kTailAfterGap)) return total - bytes.size();
+        }
         continue;
       }
       std::string_view line = chunk;
@@ -50,9 +62,9 @@ class LineAssembler {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       bool go_on;
       if (line.size() > max_) {
-        go_on = on_line(line.substr(0, max_), true);
+        go_on = on_line(line.substr(0, max_), LineKind::kTooLong);
       } else {
-        go_on = on_line(line, false);
+        go_on = on_line(line, LineKind::kWhole);
       }
       clear_partial();
       if (!go_on) return total - bytes.size();
@@ -70,11 +82,13 @@ class LineAssembler {
   void resync() {
     clear_partial();
     discarding_ = true;
+    after_gap_ = true;
   }
   // Forget everything; the next byte starts a line.
   void reset() {
     clear_partial();
     discarding_ = false;
+    after_gap_ = false;
   }
   size_t buffered() const { return partial_.size(); }
   // The start of a line not yet ended by LF (empty while discarding an over-long line's tail).
@@ -88,7 +102,7 @@ class LineAssembler {
     if (partial_.size() + bytes.size() > size_t{max_} + 1) {
       if (partial_.size() < max_) partial_.append(bytes.substr(0, max_ - partial_.size()));
       partial_.resize(max_);
-      on_line(std::string_view(partial_), true);
+      on_line(std::string_view(partial_), LineKind::kTooLong);
       clear_partial();
       discarding_ = true;
       return;
@@ -105,6 +119,7 @@ class LineAssembler {
   uint64_t position_ = 0;
   uint64_t line_start_ = 0;
   bool discarding_ = false;
+  bool after_gap_ = false;  // the bytes being discarded follow a gap (resync)
   std::string partial_;
 };
 

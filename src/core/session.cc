@@ -67,12 +67,20 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
       ctx.counters.skipped_bytes += skipped;
       current_dir_ = other;
       report(Reason::kStreamGap, {}, ctx);
-      o.lines.reset();  // the next byte starts a line, as on pickup (kernel SEQ_PICKUP)
+      forget_pairing_before_gap();
+      // Whether the lost bytes ended a line is unknown: discard up to the next LF, so the
+      // tail of a half-seen line ("STOR a |PORT 10,0,1,2,4,1") is never read as a line (the
+      // kernel helper, likewise, parses only after a newline it saw).
+      o.lines.resync();
       o.tcp.drain([&](std::string_view b) { deliver(other, b, ctx); });
     }
   }
   if (!seg.payload.empty()) {
     current_dir_ = dir;
+    // Which client bytes the server had received when it sent these replies (see
+    // answers_unseen_command).
+    if (dir == Direction::kToClient && seg.has(tcp_flags::kAck) && to_server_.tcp.initialized())
+      reply_acks_client_up_to_ = to_server_.tcp.widen(seg.ack);
     ReassemblyReport rep =
         s.tcp.push(data_seq, seg.payload, [&](std::string_view b) { deliver(dir, b, ctx); });
     ctx.counters.retransmitted_bytes += rep.retransmitted_bytes;
@@ -107,8 +115,8 @@ void Session::deliver(Direction dir, std::string_view bytes, SessionContext& ctx
     }
     // on_line returns false when the stream switched to TLS; the rest of the bytes are records.
     s.lines.seek(s.tcp.next() - bytes.size());
-    const size_t used = s.lines.feed(bytes, [&](std::string_view line, bool too_long) {
-      return on_line(dir, line, too_long, ctx);
+    const size_t used = s.lines.feed(bytes, [&](std::string_view line, LineKind kind) {
+      return on_line(dir, line, kind, ctx);
     });
     bytes.remove_prefix(used);
   }
@@ -159,15 +167,22 @@ bool unambiguous_ftp_line(Direction dir, std::string_view line) {
 }
 }  // namespace
 
-bool Session::on_line(Direction dir, std::string_view line, bool too_long, SessionContext& ctx) {
+bool Session::on_line(Direction dir, std::string_view line, LineKind kind, SessionContext& ctx) {
   current_dir_ = dir;
   Stream& s = stream(dir);
   if (s.mode == StreamMode::kAwaitClear) {
-    if (too_long || !unambiguous_ftp_line(dir, line)) return true;  // still opaque
+    if (kind != LineKind::kWhole || !unambiguous_ftp_line(dir, line)) return true;  // still opaque
     resume_lines(dir, ctx);
   }
+  if (kind == LineKind::kTailAfterGap) {
+    // One command whose start was lost: it is answered like any other, but by a reply that
+    // cannot be paired with what it asked.
+    if (dir == Direction::kToServer && !pending_.push(Verb::kUnseen, ctx.policy.max_pending_commands))
+      report(Reason::kPendingCommandLimit, line, ctx);
+    return true;
+  }
   bool parse_it = true;
-  if (too_long) {
+  if (kind == LineKind::kTooLong) {
     report(Reason::kLineTooLong, line, ctx);
     parse_it = false;
   } else if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
@@ -247,11 +262,34 @@ bool Session::on_reply(std::string_view line, bool parse_it, SessionContext& ctx
   return finish_reply(r.code, r.text, line, parse_it, ctx);
 }
 
+void Session::forget_pairing_before_gap() {
+  // Commands (or their replies) were lost in a gap: how many is unknown, so the queue of pending
+  // commands no longer says which reply answers which. Every client byte up to here, seen or
+  // lost, was sent before the gap ended; a reply the server sent before it received anything
+  // beyond that answers one of those commands, not one seen later.
+  pending_.clear();
+  unpaired_until_ = to_server_.tcp.initialized() ? to_server_.tcp.next() : 0;
+}
+
+bool Session::answers_unseen_command() const {
+  return unpaired_until_ != 0 && reply_acks_client_up_to_ <= unpaired_until_;
+}
+
 bool Session::finish_reply(uint16_t code, std::string_view text, std::string_view line,
                            bool parse_it, SessionContext& ctx) {
-  const Verb answered = is_final_code(code) ? pending_.pop() : Verb::kOther;
+  Verb answered = Verb::kOther;
+  bool unseen = false;
+  if (is_final_code(code)) {
+    unseen = answers_unseen_command();
+    if (!unseen) {
+      answered = pending_.pop();
+      unseen = answered == Verb::kUnseen;
+    }
+    if (unseen) ++ctx.counters.replies_to_unseen_commands;
+  }
   if (is_passive_code(code)) {
-    if (ctx.policy.require_pending_passive && answered != verb_answered_by(code)) {
+    // A passive reply to a command lost in a gap is believed (its address is still checked).
+    if (ctx.policy.require_pending_passive && !unseen && answered != verb_answered_by(code)) {
       report(Reason::kUnsolicitedReply, line, ctx);
       return true;
     }

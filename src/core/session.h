@@ -83,7 +83,7 @@ class Session {
   };
 
   void deliver(Direction dir, std::string_view bytes, SessionContext& ctx);
-  bool on_line(Direction dir, std::string_view line, bool too_long, SessionContext& ctx);
+  bool on_line(Direction dir, std::string_view line, LineKind kind, SessionContext& ctx);
   void on_command(std::string_view line, bool parse_it, SessionContext& ctx);
   bool on_reply(std::string_view line, bool parse_it, SessionContext& ctx);
   bool finish_reply(uint16_t code, std::string_view text, std::string_view line, bool parse_it,
@@ -99,6 +99,10 @@ class Session {
                                    std::string_view line);
   EndpointText locate(const DataEndpoint& ep, std::string_view base, std::string_view line);
   void remember_user(std::string_view name, SessionContext& ctx);
+  // After a stream gap: replies sent before the server saw any later client byte answer
+  // commands from before the gap (some never seen), not the pending ones.
+  void forget_pairing_before_gap();
+  bool answers_unseen_command() const;
   void report(Reason r, std::string_view line, SessionContext& ctx);
   void event(SessionEvent e, SessionContext& ctx);
   void start_tls(SessionContext& ctx);
@@ -113,6 +117,10 @@ class Session {
   Stream to_server_;
   Stream to_client_;
   PendingCommands pending_;
+  // Client stream position (widened) up to which commands may have been lost in a gap (0: no
+  // gap), and the client position the server segment being read acknowledges.
+  uint64_t unpaired_until_ = 0;
+  uint64_t reply_acks_client_up_to_ = 0;
   // Multi-line reply in progress ("227-" ... "227 ").
   bool in_multiline_ = false;
   uint16_t multiline_code_ = 0;

@@ -132,9 +132,10 @@ TEST(Engine, OutOfOrderSegmentsAreReassembled) {
   EXPECT_EQ(sink.expects()[0].dport, 1025);
 }
 
-TEST(Engine, AckPastAHoleSkipsItAndResyncs) {
+TEST(Engine, AckPastAHoleSkipsItAndResyncsAtTheNextLineEnd) {
   // A capture that lost a client segment: the server's ACK shows it; the engine skips the hole,
-  // throws away the broken line and takes the next byte as a line start (as on pickup).
+  // throws away the broken line and, since it cannot know whether the lost bytes ended a line,
+  // discards up to the next LF (as the kernel parses only after a newline it saw).
   RecordingSink sink;
   Engine engine(Policy{}, {21}, sink);
   Conversation c(engine, "10.0.1.2", "10.0.2.2");
@@ -142,11 +143,47 @@ TEST(Engine, AckPastAHoleSkipsItAndResyncs) {
   c.advance(true, 10);
   c.advance(true, 9);  // "1,2,4,1\r\n" lost
   c.server("200 ok\r\n");  // acks all 19 bytes
-  c.client("PORT 10,0,1,2,4,2\r\n");
+  c.client("PORT 10,0,1,2,4,2\r\n");  // its start is unknown to the engine: discarded
+  c.client("PORT 10,0,1,2,4,3\r\n");
   EXPECT_EQ(engine.counters().of(Reason::kStreamGap), 1u);
   EXPECT_EQ(engine.counters().skipped_bytes, 9u);
   ASSERT_EQ(sink.expects().size(), 1u);
+  EXPECT_EQ(sink.expects()[0].dport, 1027);
+}
+
+TEST(Engine, LineTailAfterAGapIsNeverTakenForALine) {
+  // "STOR a " lost; the rest of that line, "PORT 10,0,1,2,4,1", must not open anything.
+  RecordingSink sink;
+  Engine engine(Policy{}, {21}, sink);
+  Conversation c(engine, "10.0.1.2", "10.0.2.2");
+  c.advance(true, 7);                    // "STOR a " never seen
+  c.client("PORT 10,0,1,2,4,1\r\n");   // buffered behind the hole
+  c.send(false, "", tcp_flags::kAck);    // the server acknowledges all of it: skip the hole
+  EXPECT_EQ(engine.counters().of(Reason::kStreamGap), 1u);
+  EXPECT_TRUE(sink.expects().empty());
+  c.client("PORT 10,0,1,2,4,2\r\n");   // the next whole line is parsed
+  ASSERT_EQ(sink.expects().size(), 1u);
   EXPECT_EQ(sink.expects()[0].dport, 1026);
+}
+
+TEST(Engine, PassiveReplyToACommandLostInAGapIsBelievedAndCounted) {
+  // "PASV\r\n" never passed the gateway; the server's 227 acknowledges it. A reply sent before
+  // the server saw any later client byte answers a command from before the gap.
+  RecordingSink sink;
+  Engine engine(Policy{}, {21}, sink);
+  Conversation c(engine, "10.0.1.2", "10.0.2.2");
+  c.client("TYPE I\r\n");
+  c.advance(true, 6);  // "PASV\r\n" lost
+  c.server("200 Switching to Binary mode.\r\n227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  ASSERT_EQ(sink.expects().size(), 1u);
+  EXPECT_EQ(engine.counters().replies_to_unseen_commands, 2u);
+  // Pairing resumes with the commands seen after the gap.
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (10,0,2,2,195,81).\r\n");
+  c.server("227 Entering Passive Mode (10,0,2,2,195,82).\r\n");
+  ASSERT_EQ(sink.expects().size(), 2u);
+  EXPECT_EQ(sink.expects()[1].dport, 50001);
+  EXPECT_EQ(engine.counters().of(Reason::kUnsolicitedReply), 1u);
 }
 
 TEST(Engine, GlobalExpectationLimit) {

@@ -11,14 +11,19 @@ namespace {
 struct Out {
   std::vector<std::string> lines;
   std::vector<bool> too_long;
+  int tails_after_gap = 0;
 };
 
 Out feed_chunks(LineAssembler& la, const std::vector<std::string>& chunks) {
   Out out;
   for (const auto& c : chunks)
-    la.feed(c, [&](std::string_view l, bool tl) {
+    la.feed(c, [&](std::string_view l, LineKind kind) {
+      if (kind == LineKind::kTailAfterGap) {
+        ++out.tails_after_gap;
+        return true;
+      }
       out.lines.emplace_back(l);
-      out.too_long.push_back(tl);
+      out.too_long.push_back(kind == LineKind::kTooLong);
       return true;
     });
   return out;
@@ -103,12 +108,22 @@ TEST(LineAssembler, ResyncSkipsToNextLine) {
   Out out = feed_chunks(la, {",1,2,4,1\r\nNOOP\r\n"});
   ASSERT_EQ(out.lines.size(), 1u);
   EXPECT_EQ(out.lines[0], "NOOP");
+  EXPECT_EQ(out.tails_after_gap, 1);  // the tail ",1,2,4,1" is one line, never parsed
+}
+
+TEST(LineAssembler, ResyncAfterALineEndStillSkipsTheNextLine) {
+  // Whether the lost bytes ended a line is unknown: "PORT 10,0,1,2,4,1" may be "STOR a PORT ...".
+  LineAssembler la(2048);
+  la.resync();
+  Out out = feed_chunks(la, {"PORT 10,0,1,2,4,1\r\n", "NOOP\r\n"});
+  EXPECT_EQ(out.lines, std::vector<std::string>{"NOOP"});
+  EXPECT_EQ(out.tails_after_gap, 1);
 }
 
 TEST(LineAssembler, StopsWhenTold) {
   LineAssembler la(2048);
   const std::string s = "234 AUTH ok\r\n\x16\x03\x01 binary";
-  size_t used = la.feed(s, [](std::string_view, bool) { return false; });
+  size_t used = la.feed(s, [](std::string_view, LineKind) { return false; });
   EXPECT_EQ(used, 13u);
 }
 
