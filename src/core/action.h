@@ -11,6 +11,8 @@
 
 namespace ftpgate {
 
+class Session;
+
 enum class DataMode : uint8_t { kActive, kPassive };
 
 // The control line that announced the data endpoint.
@@ -26,6 +28,9 @@ struct Expectation {
   IpAddress dst;
   uint16_t dport = 0;
   Micros expires = 0;
+  // The expectation of the same session this one replaces (policy.max_expectations_per_session
+  // reached: newest replaces oldest, as the kernel's max_expected), or 0.
+  uint64_t replaces_id = 0;
   // Where the announcing line's endpoint text ("198,51,100,2,4,1" of a PORT, "|||50000|" of a
   // 229) lies in its direction's TCP stream: the sequence number of its first byte and its
   // length. A NAT rewrite replaces exactly these bytes.
@@ -47,6 +52,8 @@ struct Action {
   enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent };
   Kind kind = Kind::kAnomaly;
   const ControlFlow* flow = nullptr;  // valid during the callback only
+  Session* session = nullptr;         // the control connection's session (callback only); null
+                                      // for a connection that could not be tracked
   uint64_t session_id = 0;
   Direction direction = Direction::kToServer;
   Micros now = 0;
@@ -59,11 +66,12 @@ struct Action {
 };
 
 // An action about `flow` with the fields every kind shares filled in.
-inline Action make_action(Action::Kind kind, const ControlFlow* flow, uint64_t session_id,
-                          Direction direction, Micros now) {
+inline Action make_action(Action::Kind kind, const ControlFlow* flow, Session* session,
+                          uint64_t session_id, Direction direction, Micros now) {
   Action a;
   a.kind = kind;
   a.flow = flow;
+  a.session = session;
   a.session_id = session_id;
   a.direction = direction;
   a.now = now;

@@ -51,4 +51,14 @@ std::string format_endpoint_text(Announcement announcement, const IpAddress& add
   return out;
 }
 
+std::optional<std::string> plan_endpoint_rewrite(Announcement announcement,
+                                                 std::string_view old_text,
+                                                 const IpAddress& address, uint16_t port) {
+  // An EPRT keeps its delimiter; the other forms have none (the argument is unused).
+  const char delimiter = old_text.empty() ? '|' : old_text.front();
+  std::string text = format_endpoint_text(announcement, address, port, delimiter);
+  if (text == old_text) return std::nullopt;
+  return text;
+}
+
 }  // namespace ftpgate

@@ -20,6 +20,11 @@ const Session* Engine::find(const ControlFlow& flow) const {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
+Session* Engine::find(const ControlFlow& flow) {
+  auto it = sessions_.find(flow);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
 bool Engine::classify(const TcpSegment& seg, ControlFlow& flow, Direction& dir) const {
   if (control_ports_.test(seg.dport)) {
     dir = Direction::kToServer;
@@ -55,7 +60,7 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
     if (sessions_.size() >= policy_.max_sessions) {
       ++counters_.uninspected_segments;
       counters_.count(Reason::kSessionTableFull);
-      Action a = make_action(Action::Kind::kAnomaly, &key, 0, dir, now);
+      Action a = make_action(Action::Kind::kAnomaly, &key, nullptr, 0, dir, now);
       a.reason = Reason::kSessionTableFull;
       sink_.on_action(a);
       return;
@@ -63,7 +68,7 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
     it = sessions_.try_emplace(key, key, ++next_session_id_, policy_, now).first;
     ++counters_.sessions_created;
     ++counters_.sessions_active;
-    if (!seg.has(tcp_flags::kSyn)) emit_event(key, it->second.id(), SessionEvent::kPickup, now);
+    if (!seg.has(tcp_flags::kSyn)) emit_event(it->second, SessionEvent::kPickup, now);
   }
   SessionContext ctx{policy_, counters_, sink_, next_expectation_id_};
   if (it->second.on_segment(dir, seg, now, ctx) == Session::State::kClosed)
@@ -90,7 +95,7 @@ void Engine::expire(Micros now) {
 
 void Engine::end_session(Table::iterator it, SessionEvent why, Micros now) {
   it->second.drop_expectations(counters_);
-  emit_event(it->first, it->second.id(), why, now);
+  emit_event(it->second, why, now);  // the sink's last look at the session and its extension
   if (why == SessionEvent::kExpired) {
     ++counters_.sessions_expired;
   } else {
@@ -100,8 +105,9 @@ void Engine::end_session(Table::iterator it, SessionEvent why, Micros now) {
   sessions_.erase(it);
 }
 
-void Engine::emit_event(const ControlFlow& flow, uint64_t session_id, SessionEvent e, Micros now) {
-  Action a = make_action(Action::Kind::kEvent, &flow, session_id, Direction::kToServer, now);
+void Engine::emit_event(Session& session, SessionEvent e, Micros now) {
+  Action a = make_action(Action::Kind::kEvent, &session.flow(), &session, session.id(),
+                         Direction::kToServer, now);
   a.event = e;
   sink_.on_action(a);
 }

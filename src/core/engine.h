@@ -39,15 +39,20 @@ class Engine {
   // Replaces the policy (SIGHUP). Limits apply to what happens next.
   void set_policy(const Policy& policy) { policy_ = policy; }
   const Policy& policy() const { return policy_; }
-  bool is_control_port(uint16_t port) const { return control_ports_.test(port); }
   const Counters& counters() const { return counters_; }
   size_t session_count() const { return sessions_.size(); }
   const Session* find(const ControlFlow& flow) const;
+  Session* find(const ControlFlow& flow);
+  // Calls f(Session&) for every tracked session (the daemon's timer, when it holds segments).
+  template <class F>
+  void for_each_session(F&& f) {
+    for (auto& kv : sessions_) f(kv.second);
+  }
 
  private:
   using Table = std::unordered_map<ControlFlow, Session, ControlFlowHash>;
   void end_session(Table::iterator it, SessionEvent why, Micros now);
-  void emit_event(const ControlFlow& flow, uint64_t session_id, SessionEvent e, Micros now);
+  void emit_event(Session& session, SessionEvent e, Micros now);
 
   Policy policy_;
   std::bitset<65536> control_ports_;

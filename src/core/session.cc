@@ -405,15 +405,18 @@ void Session::admit(DataMode mode, Announcement ann, const IpAddress& src, const
                     uint16_t dport, std::string_view line, SessionContext& ctx) {
   expire_expectations(now_, ctx.counters);
   const size_t per_session = std::max<uint32_t>(1, ctx.policy.max_expectations_per_session);
+  uint64_t replaces = 0;
   if (outstanding_.size() >= per_session) {
-    // Newest replaces oldest, as the kernel helper does with max_expected = 1.
+    // Newest replaces oldest, as the kernel helper does with max_expected = 1. The one place
+    // this limit is applied: the gateway follows replaces_id.
+    replaces = outstanding_.front().id;
     outstanding_.erase(outstanding_.begin());
     ++ctx.counters.expectations_replaced;
     --ctx.counters.expectations_outstanding;
   }
   if (ctx.counters.expectations_outstanding >= ctx.policy.max_expectations_total)
     return report(Reason::kExpectationTableFull, line, ctx);
-  Action a = make_action(Action::Kind::kExpect, &flow_, id_, current_dir_, now_);
+  Action a = make_action(Action::Kind::kExpect, &flow_, this, id_, current_dir_, now_);
   a.line = line;
   Expectation& e = a.expectation;
   e.id = ++ctx.next_expectation_id;
@@ -423,6 +426,7 @@ void Session::admit(DataMode mode, Announcement ann, const IpAddress& src, const
   e.dst = dst;
   e.dport = dport;
   e.expires = now_ + ctx.policy.expectation_timeout;
+  e.replaces_id = replaces;
   e.text_seq = static_cast<uint32_t>(endpoint_text_.at);  // widened back to 32 bits
   e.text_length = static_cast<uint32_t>(endpoint_text_.text.size());
   a.endpoint_text = endpoint_text_.text;
@@ -457,7 +461,7 @@ void Session::report(Reason r, std::string_view line, SessionContext& ctx) {
   }
   ++reports_;
   Action a = make_action(reason_is_rejection(r) ? Action::Kind::kReject : Action::Kind::kAnomaly,
-                         &flow_, id_, current_dir_, now_);
+                         &flow_, this, id_, current_dir_, now_);
   a.reason = r;
   a.line = line;
   a.user = user_;
@@ -465,7 +469,7 @@ void Session::report(Reason r, std::string_view line, SessionContext& ctx) {
 }
 
 void Session::event(SessionEvent e, SessionContext& ctx) {
-  Action a = make_action(Action::Kind::kEvent, &flow_, id_, current_dir_, now_);
+  Action a = make_action(Action::Kind::kEvent, &flow_, this, id_, current_dir_, now_);
   a.event = e;
   a.user = user_;
   ctx.sink.on_action(a);

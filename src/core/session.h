@@ -2,6 +2,7 @@
 // One FTP control connection: per-direction TCP reassembly and line assembly, the command/reply
 // dialogue, and the data connections it negotiates.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/line_assembler.h"
 #include "core/pending_commands.h"
 #include "core/policy.h"
+#include "core/session_extension.h"
 #include "core/tcp_reassembler.h"
 #include "core/tcp_segment.h"
 #include "core/tls_record_follower.h"
@@ -55,6 +57,10 @@ class Session {
   uint64_t id() const { return id_; }
   Micros last_seen() const { return last_seen_; }
   size_t outstanding_expectations() const { return outstanding_.size(); }
+
+  // The adapter's per-session state (see session_extension.h); null until one is attached.
+  SessionExtension* extension() const { return extension_.get(); }
+  void attach(std::unique_ptr<SessionExtension> e) { extension_ = std::move(e); }
 
  private:
   // How a direction's bytes are read. After AUTH TLS + 234 both directions follow TLS records;
@@ -131,6 +137,7 @@ class Session {
   std::string user_;                 // the last USER argument (policy.max_user_name_length)
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
+  std::unique_ptr<SessionExtension> extension_;
 };
 
 }  // namespace ftpgate

@@ -4,17 +4,18 @@
 #include <cerrno>
 
 #include "core/endpoint_formatter.h"
+#include "kernel/netlink_socket.h"
 
 namespace ftpgate {
 
-Gateway::Gateway(ConntrackClient& ct, const Policy& policy, const NatSettings& nat,
+Gateway::Gateway(ConntrackPort& ct, const Policy& policy, const NatSettings& nat,
                  DecisionLog& log)
     : ct_(ct), policy_(policy), nat_(nat), log_(log) {}
 
 void Gateway::on_action(const Action& a) {
   switch (a.kind) {
     case Action::Kind::kExpect:
-      install(a, sessions_[a.session_id]);
+      install(a, control_state(*a.session));
       break;
     case Action::Kind::kReject:
     case Action::Kind::kAnomaly:
@@ -22,7 +23,7 @@ void Gateway::on_action(const Action& a) {
       break;
     case Action::Kind::kEvent:
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
-        end_session(a.session_id);
+        if (ControlState* s = find_control_state(a.session)) end_session(*s);
       } else {
         log_.action(a);
       }
@@ -30,8 +31,9 @@ void Gateway::on_action(const Action& a) {
   }
 }
 
-bool Gateway::look_up_control(const ControlFlow& f, SessionState& s) {
+bool Gateway::look_up_control(const ControlFlow& f, ControlState& s) {
   int err = 0;
+  ++counters_.conntrack_lookups;
   // Queued in the forward path, a segment shows the client's address before source NAT and the
   // server's after destination NAT. Without DNAT that is the original tuple; with DNAT only, the
   // reply tuple seen backwards.
@@ -47,11 +49,17 @@ bool Gateway::look_up_control(const ControlFlow& f, SessionState& s) {
   return false;
 }
 
-void Gateway::install(const Action& a, SessionState& s) {
+void Gateway::install(const Action& a, ControlState& s) {
   const ControlFlow& f = *a.flow;
   const Expectation& e = a.expectation;
+  if (e.replaces_id != 0) {
+    // The engine let this one replace the oldest (max_expectations_per_session); the kernel
+    // helper's max_expected, registered from the same policy, evicts it there.
+    std::erase_if(s.installed, [&](const InstalledExpectation& i) { return i.id == e.replaces_id; });
+  }
   InstallOutcome out;
   if (!s.conntrack && !look_up_control(f, s)) {
+    s.lookup_retry_at = a.now + kLookupRetryInterval;
     out.detail = missing_reason_;
     return log_.expectation(a, out);
   }
@@ -63,9 +71,10 @@ void Gateway::install(const Action& a, SessionState& s) {
   }
   ExpectationRequest req;
   req.timeout_s = static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000);
+  std::optional<EndpointRewrite> rewrite;
   auto attempt = [&] {
     req.master = s.conntrack->orig;
-    if (nat_.rewrite && s.conntrack->nated()) return install_nated(a, s, req);
+    if (nat_.rewrite && s.conntrack->nated()) return install_nated(a, s, req, rewrite, out);
     req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
     return ct_.install(req);
   };
@@ -79,20 +88,16 @@ void Gateway::install(const Action& a, SessionState& s) {
     }
     rc = attempt();
   }
-  if (req.nat) {
-    out.nat_to = address_port_text(e.dst, e.dport);
-    out.nat_as = address_port_text(req.tuple.dst, req.tuple.dport);
-  }
   if (rc == 0) {
     ++counters_.expectations_installed;
-    s.installed.push_back(req.tuple);
-    if (s.installed.size() > policy_.max_expectations_per_session)
-      s.installed.erase(s.installed.begin());  // the kernel replaced it (helper max_expected)
+    s.installed.push_back(InstalledExpectation{e.id, req.tuple});
     out.installed = true;
     out.detail = "timeout " + std::to_string(req.timeout_s) + "s (helper " + s.conntrack->helper + ")";
-    if (rewrite_) {
-      out.rewrite_old = rewrite_->old_text;
-      out.rewrite_new = rewrite_->new_text;
+    if (rewrite) {
+      // Logged when the packet path has made the rewrite, or withdrawn it.
+      rewrite->decision.outcome = std::move(out);
+      rewrites_.push_back(std::move(*rewrite));
+      return;
     }
     return log_.expectation(a, out);
   }
@@ -109,7 +114,8 @@ void Gateway::install(const Action& a, SessionState& s) {
   log_.expectation(a, out);
 }
 
-int Gateway::install_nated(const Action& a, SessionState& s, ExpectationRequest& req) {
+int Gateway::install_nated(const Action& a, ControlState& s, ExpectationRequest& req,
+                           std::optional<EndpointRewrite>& rewrite, InstallOutcome& out) {
   const ConntrackInfo& ct = *s.conntrack;
   const Expectation& e = a.expectation;
   const bool to_server = a.direction == Direction::kToServer;
@@ -132,46 +138,41 @@ int Gateway::install_nated(const Action& a, SessionState& s, ExpectationRequest&
   if (rc != 0) return rc;
   ++counters_.nat_expectations;
   if (port != e.dport) ++counters_.nat_port_changed;
-  const char delimiter = a.endpoint_text.empty() ? '|' : a.endpoint_text.front();
-  std::string text = format_endpoint_text(e.announcement, other.dst, req.tuple.dport, delimiter);
-  if (text != a.endpoint_text) {
-    EndpointRewrite r;
-    r.session_id = a.session_id;
-    r.direction = a.direction;
-    r.text_seq = e.text_seq;
-    r.text_length = e.text_length;
-    r.old_text = a.endpoint_text;
-    r.new_text = std::move(text);
-    r.expectation = req.tuple;
-    rewrite_ = std::move(r);
+  out.nat_to = address_port_text(e.dst, e.dport);
+  out.nat_as = address_port_text(req.tuple.dst, req.tuple.dport);
+  if (auto text = plan_endpoint_rewrite(e.announcement, a.endpoint_text, other.dst, req.tuple.dport)) {
+    rewrite.emplace(EndpointRewrite{a.direction, e.text_seq, e.text_length,
+                                    std::string(a.endpoint_text), std::move(*text), req.tuple,
+                                    ExpectationRecord(a, InstallOutcome{})});
   }
   return 0;
 }
 
-std::optional<EndpointRewrite> Gateway::take_rewrite() {
-  std::optional<EndpointRewrite> r = std::move(rewrite_);
-  rewrite_.reset();
+std::vector<EndpointRewrite> Gateway::take_rewrites() {
+  std::vector<EndpointRewrite> r;
+  r.swap(rewrites_);
+  std::sort(r.begin(), r.end(), [](const EndpointRewrite& x, const EndpointRewrite& y) {
+    return static_cast<int32_t>(x.text_seq - y.text_seq) < 0;
+  });
   return r;
 }
 
-bool Gateway::is_nated(uint64_t session_id, const ControlFlow& flow) {
+bool Gateway::is_nated(Session& session, Micros now) {
   if (!nat_.rewrite) return false;
-  SessionState& s = sessions_[session_id];
-  if (!s.conntrack && !look_up_control(flow, s)) return false;
+  ControlState& s = control_state(session);
+  if (!s.conntrack) {
+    if (now < s.lookup_retry_at) return false;
+    if (!look_up_control(session.flow(), s)) {
+      s.lookup_retry_at = now + kLookupRetryInterval;
+      return false;
+    }
+  }
   return s.conntrack->nated();
 }
 
-const SequenceAdjustment* Gateway::adjustment(uint64_t session_id, Direction dir) const {
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) return nullptr;
-  return &it->second.adjust[static_cast<size_t>(dir == Direction::kToClient)];
-}
-
-bool Gateway::adjust_sequence(uint64_t session_id, Direction dir, uint32_t seq, int32_t delta) {
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end() || !it->second.conntrack) return false;
-  SessionState& s = it->second;
-  const size_t d = dir == Direction::kToClient;
+bool Gateway::adjust_sequence(ControlState& s, Direction dir, uint32_t seq, int32_t delta) {
+  if (!s.conntrack) return false;
+  const size_t d = ControlState::index(dir);
   SequenceAdjustment next = s.adjust[d];
   next.record(seq, delta);
   int rc = ct_.set_seq_adjust(s.conntrack->orig, d == 1, next);
@@ -195,30 +196,45 @@ bool Gateway::adjust_sequence(uint64_t session_id, Direction dir, uint32_t seq, 
   return true;
 }
 
-void Gateway::abandon_rewrite(const EndpointRewrite& r, RewriteFailure why) {
-  ++(why == RewriteFailure::kTextAlreadyReleased ? counters_.nat_rewrite_impossible
-     : why == RewriteFailure::kSequenceAdjustment ? counters_.nat_seq_adjust_unavailable
-                                                  : counters_.install_errors);
-  ct_.remove(r.expectation);
-  if (auto it = sessions_.find(r.session_id); it != sessions_.end()) {
-    auto& v = it->second.installed;
-    v.erase(std::remove(v.begin(), v.end(), r.expectation), v.end());
+void Gateway::rewrites_made(const std::vector<EndpointRewrite>& rewrites) {
+  for (const EndpointRewrite& r : rewrites) {
+    ++counters_.nat_rewrites;
+    ExpectationRecord logged = r.decision;
+    logged.outcome.rewrite_old = r.old_text;
+    logged.outcome.rewrite_new = r.new_text;
+    log_.expectation(logged);
   }
-  log_.note("nat_rewrite_withdrawn",
-            "nat: rewrite \"" + r.old_text + "\" -> \"" + r.new_text + "\" not made (" +
-                (why == RewriteFailure::kTextAlreadyReleased
-                     ? "the endpoint text was split across segments already released"
-                 : why == RewriteFailure::kSequenceAdjustment ? "no TCP sequence adjustment"
-                                                              : "the packet could not be rebuilt") +
-                "); its expectation is withdrawn");
 }
 
-void Gateway::end_session(uint64_t id) {
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
-  for (const CtTuple& t : it->second.installed)
-    if (ct_.remove(t) == 0) ++counters_.expectations_removed;  // ENOENT: used or expired
-  sessions_.erase(it);
+void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewrite>& rewrites,
+                                 RewriteFailure why) {
+  const char* because = why == RewriteFailure::kTextAlreadyReleased
+                            ? "the endpoint text was split across segments already released"
+                        : why == RewriteFailure::kSequenceAdjustment ? "no TCP sequence adjustment"
+                                                                     : "the packet could not be rebuilt";
+  for (const EndpointRewrite& r : rewrites) {
+    ++(why == RewriteFailure::kTextAlreadyReleased ? counters_.nat_rewrite_impossible
+       : why == RewriteFailure::kSequenceAdjustment ? counters_.nat_seq_adjust_unavailable
+                                                    : counters_.install_errors);
+    if (s.conntrack) ct_.remove(r.expectation, s.conntrack->orig);
+    std::erase_if(s.installed, [&](const InstalledExpectation& i) { return i.tuple == r.expectation; });
+    ExpectationRecord logged = r.decision;
+    logged.outcome.installed = false;
+    logged.outcome.detail = std::string("nat rewrite \"") + r.old_text + "\" -> \"" + r.new_text +
+                            "\" not made (" + because + "); the expectation was withdrawn";
+    log_.expectation(logged);
+  }
+}
+
+void Gateway::end_session(ControlState& s) {
+  if (!s.conntrack) return;
+  for (const InstalledExpectation& i : s.installed) {
+    // Only this control connection's own: another may expect the same tuple by now.
+    const int rc = ct_.remove(i.tuple, s.conntrack->orig);
+    if (rc == 0) ++counters_.expectations_removed;
+    if (rc == -EPERM) ++counters_.expectations_not_ours;
+  }  // ENOENT: used or expired
+  s.installed.clear();
 }
 
 }  // namespace ftpgate

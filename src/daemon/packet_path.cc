@@ -13,6 +13,15 @@ int64_t relative(uint32_t seq, uint32_t base) { return static_cast<int32_t>(seq 
 
 }  // namespace
 
+void PacketPath::on_action(const Action& a) {
+  const bool ends = a.kind == Action::Kind::kEvent &&
+                    (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired);
+  if (ControlState* cs = ends ? find_control_state(a.session) : nullptr) {
+    for (Direction d : {Direction::kToServer, Direction::kToClient}) take_held(*cs, d, ended_holding_);
+  }
+  gateway_.on_action(a);
+}
+
 DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
                                PacketDecision& out) {
   out = PacketDecision{};
@@ -22,54 +31,66 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   ControlFlow flow;
   Direction dir;
   if (!engine_.classify(seg, flow, dir)) return d.status;
+  auto finish = [&] {
+    out.release.insert(out.release.end(), ended_holding_.begin(), ended_holding_.end());
+    ended_holding_.clear();
+    return d.status;
+  };
 
-  // Sequence adjustments exist only where a rewrite was made (and remembered in rewritten_):
-  // without any, a packet costs no lookups here.
-  if (const Session* session = rewritten_.empty() ? nullptr : engine_.find(flow)) {
+  // Sequence adjustments exist only where a rewrite was made: without any, a packet costs no
+  // state lookups here.
+  ControlState* cs = find_control_state(engine_.find(flow));
+  if (cs != nullptr && cs->has_rewrites()) {
     // After a rewrite that changed the length, the peer acknowledges in its own numbering: read
     // its ACK in the sender's, as the kernel will rewrite it.
-    if (seg.has(tcp_flags::kAck)) {
-      const SequenceAdjustment* adj = gateway_.adjustment(session->id(), opposite(dir));
-      if (adj != nullptr && adj->active()) seg.ack = adj->unadjust_ack(seg.ack);
-    }
-    if (!seg.payload.empty() && repeat_rewrite(session->id(), dir, packet, seg, out)) {
+    const SequenceAdjustment& adj = cs->adjust[ControlState::index(opposite(dir))];
+    if (seg.has(tcp_flags::kAck) && adj.active()) seg.ack = adj.unadjust_ack(seg.ack);
+    if (!seg.payload.empty() && repeat_rewrite(*cs, dir, packet, seg, out)) {
       engine_.on_segment(seg, now);
-      return d.status;
+      return finish();
     }
   }
   engine_.on_segment(seg, now);
-  if (auto rw = gateway_.take_rewrite()) {
-    apply(*rw, packet, seg, flow, dir, out);
-    return d.status;
+  Session* session = engine_.find(flow);  // created, or ended, by this segment
+  cs = find_control_state(session);
+  std::vector<EndpointRewrite> rewrites = gateway_.take_rewrites();
+  if (!rewrites.empty()) {
+    if (cs != nullptr) {
+      apply(*cs, rewrites, packet, seg, dir, out);
+    } else {
+      ControlState gone;  // the session ended with this segment; its expectations are removed
+      gateway_.rewrites_withdrawn(gone, rewrites, RewriteFailure::kPacket);
+    }
+    return finish();
   }
-  const Session* session = engine_.find(flow);
   const bool line_open = session != nullptr && session->partial_line_may_announce(dir) &&
-                         gateway_.is_nated(session->id(), flow);
+                         gateway_.is_nated(*session, now);
   if (line_open && !seg.payload.empty()) {
-    if (held_.size() < nat_.max_held_packets) {
-      held_.push_back(Held{id, flow, dir, seg.seq, std::string(seg.payload), now});
+    if (held_ < nat_.max_held_packets) {
+      control_state(*session).held[ControlState::index(dir)].push_back(
+          HeldSegment{id, seg.seq, std::string(seg.payload), now});
+      ++held_;
       ++counters_.held;
       out.fate = PacketDecision::Fate::kHold;
-      return d.status;
+      return finish();
     }
     ++counters_.hold_limit;
   }
-  if (!line_open) take_held(flow, dir, out.release);  // the line ended without a rewrite
-  return d.status;
+  if (!line_open && cs != nullptr) take_held(*cs, dir, out.release);  // the line ended unrewritten
+  return finish();
 }
 
-bool PacketPath::repeat_rewrite(uint64_t session_id, Direction dir, std::string_view packet,
+bool PacketPath::repeat_rewrite(ControlState& cs, Direction dir, std::string_view packet,
                                 const TcpSegment& seg, PacketDecision& out) {
-  auto it = rewritten_.find(key(session_id, dir));
-  if (it == rewritten_.end()) return false;
-  const Rewritten& r = it->second;
-  const int64_t at = relative(seg.seq, r.seq);
-  const int64_t old_len = static_cast<int64_t>(r.old_payload.size());
+  const std::optional<RewrittenSegment>& r = cs.rewritten[ControlState::index(dir)];
+  if (!r) return false;
+  const int64_t at = relative(seg.seq, r->seq);
+  const int64_t old_len = static_cast<int64_t>(r->old_payload.size());
   if (at + static_cast<int64_t>(seg.payload.size()) <= 0 || at >= old_len) return false;
-  if (at == 0 && seg.payload.size() >= r.old_payload.size() &&
-      seg.payload.substr(0, r.old_payload.size()) == r.old_payload) {
-    std::string payload = r.new_payload;
-    payload.append(seg.payload.substr(r.old_payload.size()));
+  if (at == 0 && seg.payload.size() >= r->old_payload.size() &&
+      seg.payload.substr(0, r->old_payload.size()) == r->old_payload) {
+    std::string payload = r->new_payload;
+    payload.append(seg.payload.substr(r->old_payload.size()));
     if (rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, payload, out.packet)) {
       out.fate = PacketDecision::Fate::kAcceptChanged;
       ++counters_.retransmits_rewritten;
@@ -83,16 +104,15 @@ bool PacketPath::repeat_rewrite(uint64_t session_id, Direction dir, std::string_
   return true;
 }
 
-void PacketPath::apply(const EndpointRewrite& rw, std::string_view packet, const TcpSegment& seg,
-                       const ControlFlow& flow, Direction dir, PacketDecision& out) {
+void PacketPath::apply(ControlState& cs, const std::vector<EndpointRewrite>& rewrites,
+                       std::string_view packet, const TcpSegment& seg, Direction dir,
+                       PacketDecision& out) {
   // The rewritten stretch runs from the first held segment of this direction (or this one) to
   // the end of this segment.
+  std::vector<HeldSegment>& held = cs.held[ControlState::index(dir)];
   const int64_t end = static_cast<int64_t>(seg.payload.size());
   int64_t start = 0;
-  for (const Held& h : held_)
-    if (h.flow == flow && h.dir == dir) start = std::min(start, relative(h.seq, seg.seq));
-  const int64_t text_begin = relative(rw.text_seq, seg.seq);
-  const int64_t text_end = text_begin + rw.text_length;
+  for (const HeldSegment& h : held) start = std::min(start, relative(h.seq, seg.seq));
 
   std::string old_bytes(static_cast<size_t>(end - start), '\0');
   std::vector<bool> have(old_bytes.size(), false);
@@ -106,61 +126,77 @@ void PacketPath::apply(const EndpointRewrite& rw, std::string_view packet, const
       have[static_cast<size_t>(at)] = true;
     }
   };
-  for (const Held& h : held_)
-    if (h.flow == flow && h.dir == dir) lay(h.seq, h.payload);
+  for (const HeldSegment& h : held) lay(h.seq, h.payload);
   lay(seg.seq, seg.payload);
 
+  // Every endpoint text must lie whole in the stretch, in order, and read as expected; then
+  // the new bytes are the old ones with each text replaced.
   RewriteFailure failure = RewriteFailure::kTextAlreadyReleased;
-  bool ok = text_begin >= start && text_end <= end &&
-            std::all_of(have.begin(), have.end(), [](bool b) { return b; }) &&
-            old_bytes.compare(static_cast<size_t>(text_begin - start), rw.text_length, rw.old_text) == 0;
+  bool ok = std::all_of(have.begin(), have.end(), [](bool b) { return b; });
   std::string new_bytes;
+  int64_t copied = 0;  // old bytes (from `start`) already carried into new_bytes
+  for (const EndpointRewrite& rw : rewrites) {
+    if (!ok) break;
+    const int64_t text_begin = relative(rw.text_seq, seg.seq) - start;
+    const int64_t text_end = text_begin + rw.text_length;
+    ok = rw.direction == dir && text_begin >= copied && text_end <= end - start &&
+         old_bytes.compare(static_cast<size_t>(text_begin), rw.text_length, rw.old_text) == 0;
+    if (!ok) break;
+    new_bytes.append(old_bytes, static_cast<size_t>(copied), static_cast<size_t>(text_begin - copied));
+    new_bytes.append(rw.new_text);
+    copied = text_end;
+  }
   const uint32_t first_seq = seg.seq + static_cast<uint32_t>(start);
   if (ok) {
-    new_bytes.reserve(old_bytes.size() + rw.new_text.size());
-    new_bytes.append(old_bytes, 0, static_cast<size_t>(text_begin - start));
-    new_bytes.append(rw.new_text);
-    new_bytes.append(old_bytes, static_cast<size_t>(text_end - start));
+    new_bytes.append(old_bytes, static_cast<size_t>(copied));
     ok = rebuild_tcp_packet(packet, seg.payload_offset, first_seq, new_bytes, out.packet);
     if (!ok) failure = RewriteFailure::kPacket;
   }
   const auto delta = static_cast<int32_t>(new_bytes.size()) - static_cast<int32_t>(old_bytes.size());
-  if (ok && delta != 0 && !gateway_.adjust_sequence(rw.session_id, dir, first_seq, delta)) {
+  if (ok && delta != 0 && !gateway_.adjust_sequence(cs, dir, first_seq, delta)) {
     ok = false;
     failure = RewriteFailure::kSequenceAdjustment;
   }
   if (!ok) {
-    gateway_.abandon_rewrite(rw, failure);
+    gateway_.rewrites_withdrawn(cs, rewrites, failure);
     out.packet.clear();
-    take_held(flow, dir, out.release);
+    take_held(cs, dir, out.release);
     return;
   }
   const size_t before = out.drop.size();
-  take_held(flow, dir, out.drop);
+  take_held(cs, dir, out.drop);
   counters_.merged += out.drop.size() - before;
-  gateway_.rewrite_made();
-  rewritten_[key(rw.session_id, dir)] =
-      Rewritten{flow, first_seq, std::move(old_bytes), std::move(new_bytes)};
+  gateway_.rewrites_made(rewrites);
+  cs.rewritten[ControlState::index(dir)] =
+      RewrittenSegment{first_seq, std::move(old_bytes), std::move(new_bytes)};
   out.fate = PacketDecision::Fate::kAcceptChanged;
 }
 
-void PacketPath::take_held(const ControlFlow& flow, Direction dir, std::vector<QueuedId>& ids) {
-  auto keep = std::stable_partition(held_.begin(), held_.end(), [&](const Held& h) {
-    return !(h.flow == flow && h.dir == dir);
-  });
-  for (auto it = keep; it != held_.end(); ++it) ids.push_back(it->id);
-  held_.erase(keep, held_.end());
+void PacketPath::take_held(ControlState& cs, Direction dir, std::vector<QueuedId>& ids) {
+  std::vector<HeldSegment>& held = cs.held[ControlState::index(dir)];
+  for (const HeldSegment& h : held) ids.push_back(h.id);
+  held_ -= held.size();
+  held.clear();
 }
 
 std::vector<QueuedId> PacketPath::release_expired(Micros now) {
   std::vector<QueuedId> ids;
-  auto keep = std::stable_partition(held_.begin(), held_.end(), [&](const Held& h) {
-    return now - h.since < nat_.hold_timeout;
+  ids.swap(ended_holding_);
+  if (held_ == 0) return ids;
+  engine_.for_each_session([&](Session& s) {
+    ControlState* cs = find_control_state(&s);
+    if (cs == nullptr || cs->held_count() == 0) return;
+    for (std::vector<HeldSegment>& held : cs->held) {
+      auto keep = std::stable_partition(held.begin(), held.end(), [&](const HeldSegment& h) {
+        return now - h.since < nat_.hold_timeout;
+      });
+      for (auto it = keep; it != held.end(); ++it) ids.push_back(it->id);
+      const auto expired = static_cast<size_t>(held.end() - keep);
+      counters_.hold_timeouts += expired;
+      held_ -= expired;
+      held.erase(keep, held.end());
+    }
   });
-  for (auto it = keep; it != held_.end(); ++it) ids.push_back(it->id);
-  counters_.hold_timeouts += static_cast<uint64_t>(held_.end() - keep);
-  held_.erase(keep, held_.end());
-  std::erase_if(rewritten_, [&](const auto& kv) { return engine_.find(kv.second.flow) == nullptr; });
   return ids;
 }
 

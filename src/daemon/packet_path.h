@@ -4,31 +4,33 @@
 // expectations meanwhile), and, on a NATed control connection, rewritten.
 //
 // A NAT rewrite replaces the endpoint text ("PORT 198,51,100,2,4,1" -> "PORT 203,0,113,1,4,1") in
-// the segment that completed its line. When the line arrived in pieces, the segments carrying
-// its start are held back (no verdict yet) while the line is unfinished and still looks like it
-// may announce an endpoint; the completing segment is then sent with the whole rewritten line,
-// starting at the first held segment's sequence number, and the held segments are dropped.
-// A held segment whose line does not complete within nat.hold_timeout is released unchanged
-// (the rewrite then cannot be made: counted, the expectation withdrawn). A retransmission of a
-// rewritten segment is rewritten the same way.
+// the segment that completed its line. A segment that completes several endpoint lines (two
+// pipelined PASV answered in one segment, PORT + EPRT) gets all of its rewrites or none. When a
+// line arrived in pieces, the segments carrying its start are held back (no verdict yet) while
+// the line is unfinished and still looks like it may announce an endpoint; the completing
+// segment is then sent with the whole rewritten line, starting at the first held segment's
+// sequence number, and the held segments are dropped. A held segment whose line does not
+// complete within nat.hold_timeout is released unchanged (the rewrite then cannot be made:
+// counted, the expectation withdrawn). A retransmission of a rewritten segment is rewritten the
+// same way.
+//
+// The packet path owns the engine and stands between it and the gateway: it sees a session's
+// end first, so the segments that session still holds are released.
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "core/counter_list.h"
 #include "core/engine.h"
 #include "daemon/config.h"
+#include "daemon/control_state.h"
 #include "daemon/gateway.h"
 
 namespace ftpgate {
 
 // The verdicts one packet asks for, in order: `release` (held packets accepted unchanged) and
 // `drop` (held packets whose bytes this one now carries) before this packet's own fate.
-struct QueuedId {
-  uint16_t queue = 0;
-  uint32_t id = 0;
-};
 struct PacketDecision {
   enum class Fate : uint8_t { kAccept, kAcceptChanged, kDrop, kHold };
   Fate fate = Fate::kAccept;
@@ -37,60 +39,54 @@ struct PacketDecision {
   std::vector<QueuedId> drop;
 };
 
+// X(field, "metric_name")
+#define FTPGATE_PACKET_PATH_COUNTERS(X)                                                         \
+  X(held, "nat_held_segments_total")          /* held for the rest of an endpoint line */       \
+  X(merged, "nat_merged_segments_total")      /* held segments merged into the completing one */\
+  X(hold_timeouts, "nat_hold_timeouts_total") /* released unchanged after nat_hold_timeout_ms */\
+  X(hold_limit, "nat_hold_limit_total")       /* not held: max_held_packets held already */     \
+  /* a rewritten segment sent again, rewritten again */                                         \
+  X(retransmits_rewritten, "nat_retransmits_rewritten_total")                                   \
+  /* a retransmission cutting into a rewritten text: dropped */                                 \
+  X(partial_retransmits_dropped, "nat_partial_retransmits_dropped_total")
+
 struct PacketPathCounters {
-  uint64_t held = 0;                         // segments held for the rest of an endpoint line
-  uint64_t merged = 0;                       // held segments merged into the completing one
-  uint64_t hold_timeouts = 0;                // released unchanged after nat_hold_timeout_ms
-  uint64_t hold_limit = 0;                   // not held: max_held_packets held already
-  uint64_t retransmits_rewritten = 0;        // a rewritten segment sent again, rewritten again
-  uint64_t partial_retransmits_dropped = 0;  // a retransmission cutting into a rewritten text
+  FTPGATE_COUNTERS_OF(FTPGATE_PACKET_PATH_COUNTERS)
 };
 
-class PacketPath {
+class PacketPath : public ActionSink {
  public:
-  PacketPath(Engine& engine, Gateway& gateway, const NatSettings& nat)
-      : engine_(engine), gateway_(gateway), nat_(nat) {}
+  PacketPath(const Policy& policy, const std::vector<uint16_t>& control_ports, Gateway& gateway,
+             const NatSettings& nat)
+      : engine_(policy, control_ports, *this), gateway_(gateway), nat_(nat) {}
 
   DecodeStatus judge(QueuedId id, std::string_view packet, Micros now, PacketDecision& out);
-  // Held packets whose time is up (to accept unchanged); forgets rewrites of sessions that ended.
+  // Held packets whose time is up, and those of sessions that ended (to accept unchanged).
   std::vector<QueuedId> release_expired(Micros now);
 
+  // The engine's sink: a session that ends releases what it holds, then the gateway hears of it.
+  void on_action(const Action& a) override;
+
+  Engine& engine() { return engine_; }
+  const Engine& engine() const { return engine_; }
   void set_nat(const NatSettings& nat) { nat_ = nat; }
   const PacketPathCounters& counters() const { return counters_; }
-  size_t held() const { return held_.size(); }
+  size_t held() const { return held_; }
 
  private:
-  struct Held {
-    QueuedId id;
-    ControlFlow flow;
-    Direction dir;
-    uint32_t seq;
-    std::string payload;
-    Micros since;
-  };
-  // The last rewrite of one direction of a session, to repeat on retransmissions.
-  struct Rewritten {
-    ControlFlow flow;
-    uint32_t seq;
-    std::string old_payload;
-    std::string new_payload;
-  };
-  static uint64_t key(uint64_t session_id, Direction dir) {
-    return session_id * 2 + (dir == Direction::kToClient ? 1 : 0);
-  }
-  bool repeat_rewrite(uint64_t session_id, Direction dir, std::string_view packet,
+  bool repeat_rewrite(ControlState& cs, Direction dir, std::string_view packet,
                       const TcpSegment& seg, PacketDecision& out);
-  void apply(const EndpointRewrite& rw, std::string_view packet, const TcpSegment& seg,
-             const ControlFlow& flow, Direction dir, PacketDecision& out);
-  // Removes the held packets of one direction of a control connection, appending their ids.
-  void take_held(const ControlFlow& flow, Direction dir, std::vector<QueuedId>& ids);
+  void apply(ControlState& cs, const std::vector<EndpointRewrite>& rewrites,
+             std::string_view packet, const TcpSegment& seg, Direction dir, PacketDecision& out);
+  // Removes the held packets of one direction, appending their ids.
+  void take_held(ControlState& cs, Direction dir, std::vector<QueuedId>& ids);
 
-  Engine& engine_;
+  Engine engine_;
   Gateway& gateway_;
   NatSettings nat_;
   PacketPathCounters counters_;
-  std::vector<Held> held_;  // arrival order; few (bounded by nat.max_held_packets)
-  std::unordered_map<uint64_t, Rewritten> rewritten_;
+  size_t held_ = 0;                     // held segments in all sessions (nat.max_held_packets)
+  std::vector<QueuedId> ended_holding_;  // held by sessions that ended: to release
 };
 
 }  // namespace ftpgate

@@ -54,8 +54,18 @@ int ConntrackClient::set_seq_adjust(const CtTuple& orig, bool reply_direction,
   return sock_.request(build_conntrack_seq_adjust(buf_, sock_.next_seq(), orig, reply_direction, adj));
 }
 
-int ConntrackClient::remove(const CtTuple& tuple) {
-  return sock_.request(build_expect_delete(buf_, sock_.next_seq(), tuple));
+int ConntrackClient::remove(const CtTuple& tuple, const CtTuple& master) {
+  std::optional<CtTuple> owner;
+  std::optional<uint32_t> id;
+  const int get = sock_.request(build_expect_get(buf_, sock_.next_seq(), tuple),
+                                [&](const nlmsghdr* reply) {
+                                  owner = parse_expect_master(reply);
+                                  id = parse_expect_id(reply);
+                                });
+  if (get != 0) return get;
+  if (!owner || !id) return -EBADMSG;
+  if (!(*owner == master)) return -EPERM;
+  return sock_.request(build_expect_delete(buf_, sock_.next_seq(), tuple, *id));
 }
 
 }  // namespace ftpgate

@@ -3,33 +3,36 @@
 // expectations, synchronously (the caller releases the packet only after the ACK).
 #include <optional>
 
+#include "daemon/conntrack_port.h"
 #include "kernel/conntrack_messages.h"
 #include "kernel/netlink_socket.h"
 
 namespace ftpgate {
 
-class ConntrackClient {
+class ConntrackClient : public ConntrackPort {
  public:
   ConntrackClient();  // throws std::system_error at start-up
 
   // The conntrack whose original tuple is `orig` (or, with by_reply, whose reply tuple is it);
   // nullopt with err (-errno) otherwise.
-  std::optional<ConntrackInfo> lookup(const CtTuple& t, int& err, bool by_reply = false);
+  std::optional<ConntrackInfo> lookup(const CtTuple& t, int& err, bool by_reply = false) override;
   // The conntrack whose original source is `client` and whose reply source is `server`: what a
   // forwarded segment of a connection NATed at both ends shows (its client before source NAT,
   // its server after destination NAT), which no single GET can name. Walks the whole table.
-  std::optional<ConntrackInfo> find_by_ends(const CtTuple& client_to_server, int& err);
+  std::optional<ConntrackInfo> find_by_ends(const CtTuple& client_to_server, int& err) override;
   // Sets the sequence adjustment of one direction of the conntrack whose original tuple is
   // `orig`. Returns 0 or -errno. The kernel silently ignores it when the conntrack lacks the
   // seqadj extension: read it back with lookup() to know.
-  int set_seq_adjust(const CtTuple& orig, bool reply_direction, const SequenceAdjustment& adj);
+  int set_seq_adjust(const CtTuple& orig, bool reply_direction, const SequenceAdjustment& adj) override;
   // Creates the expectation (exclusively), then sets its timeout (a second EXP_NEW without
   // NLM_F_EXCL: the kernel ignores CTA_EXPECT_TIMEOUT on creation). If the tuple is expected
   // already, refreshes it when this master owns it and returns -EBUSY when another does.
   // Returns 0 or -errno.
-  int install(const ExpectationRequest& req);
-  // Removes the expectation with this tuple; -ENOENT when it was used or expired already.
-  int remove(const CtTuple& tuple);
+  int install(const ExpectationRequest& req) override;
+  // Reads the expectation (EXP_GET: its master and CTA_EXPECT_ID), then deletes it by tuple and
+  // id, so an expectation that another control connection created meanwhile under the same
+  // tuple is never removed (the kernel answers ENOENT when the id differs).
+  int remove(const CtTuple& tuple, const CtTuple& master) override;
 
  private:
   NetlinkSocket sock_;

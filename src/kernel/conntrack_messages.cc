@@ -142,8 +142,10 @@ nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple) {
   return build_expect_by_tuple(buf, seq, IPCTNL_MSG_EXP_GET, tuple);
 }
 
-nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple) {
-  return build_expect_by_tuple(buf, seq, IPCTNL_MSG_EXP_DELETE, tuple);
+nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple, uint32_t id) {
+  nlmsghdr* nlh = build_expect_by_tuple(buf, seq, IPCTNL_MSG_EXP_DELETE, tuple);
+  mnl_attr_put_u32(nlh, CTA_EXPECT_ID, htonl(id));
+  return nlh;
 }
 
 nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply) {
@@ -224,6 +226,14 @@ std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh) {
 
 std::optional<CtTuple> parse_expect_master(const nlmsghdr* nlh) {
   return parse_expect_part(nlh, CTA_EXPECT_MASTER);
+}
+
+std::optional<uint32_t> parse_expect_id(const nlmsghdr* nlh) {
+  Attrs a;
+  if (!parse_top(nlh, a, CTA_EXPECT_MAX) || !a.tb[CTA_EXPECT_ID] ||
+      mnl_attr_get_payload_len(a.tb[CTA_EXPECT_ID]) != 4)
+    return std::nullopt;
+  return ntohl(mnl_attr_get_u32(a.tb[CTA_EXPECT_ID]));
 }
 
 }  // namespace ftpgate

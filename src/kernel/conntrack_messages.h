@@ -45,8 +45,9 @@ enum class ExpectWrite { kCreate, kUpdate };
 nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, ExpectWrite how);
 // IPCTNL_MSG_EXP_GET of the expectation with this tuple.
 nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple);
-// IPCTNL_MSG_EXP_DELETE of the expectation with this tuple.
-nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple);
+// IPCTNL_MSG_EXP_DELETE of the expectation with this tuple and CTA_EXPECT_ID `id` (the kernel
+// answers ENOENT when the expectation under that tuple has another id).
+nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple, uint32_t id);
 // IPCTNL_MSG_CT_GET of the conntrack whose original (or, with by_reply, reply) tuple is `t`.
 nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply = false);
 // IPCTNL_MSG_CT_GET with NLM_F_DUMP: every conntrack of the family.
@@ -79,5 +80,7 @@ bool keeps_seq_adjust(const ConntrackInfo& info, bool reply_direction, const Seq
 std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh);
 // ... and its master's tuple (CTA_EXPECT_MASTER).
 std::optional<CtTuple> parse_expect_master(const nlmsghdr* nlh);
+// ... and its CTA_EXPECT_ID.
+std::optional<uint32_t> parse_expect_id(const nlmsghdr* nlh);
 
 }  // namespace ftpgate

@@ -69,17 +69,16 @@ class JsonLinesSink : public ActionSink {
 
  private:
   static constexpr size_t kMaxPrintedLine = 200;
-  // The rewrite a NATed gateway would make of the announcing line (addresses in PORT, EPRT,
-  // LPRT, 227 and 228; a 229 names no address).
+  // The rewrite a NATed gateway would make of the announcing line, planned as the daemon
+  // plans it; the port stays the announced one (the daemon moves it only where the kernel says
+  // another control connection expects it already).
   void write_rewrite(JsonObject& o, const Action& a) const {
     const Expectation& e = a.expectation;
-    if (a.endpoint_text.empty() || e.announcement == Announcement::k229) return;
+    if (a.endpoint_text.empty()) return;
     for (const NatMapping& m : nat_) {
       if (m.inside != e.dst) continue;
-      const std::string text =
-          format_endpoint_text(e.announcement, m.outside, e.dport, a.endpoint_text.front());
-      if (text != a.endpoint_text)
-        o.open("rewrite").str("old", a.endpoint_text).str("new", text).end();
+      if (auto text = plan_endpoint_rewrite(e.announcement, a.endpoint_text, m.outside, e.dport))
+        o.open("rewrite").str("old", a.endpoint_text).str("new", *text).end();
       return;
     }
   }
@@ -105,12 +104,13 @@ void write_summary(std::ostream& out, const std::string& file, const FileStats& 
   o.str("event", "summary").str("file", file);
   o.num("frames", fs.frames).num("not_ip", fs.not_ip).num("not_tcp", fs.not_tcp);
   o.num("ip_fragments", fs.fragments).num("undecodable", fs.undecodable);
-  o.num("control_segments", c.segments).num("control_bytes", c.payload_bytes);
-  o.num("lines_to_server", c.lines_to_server).num("lines_to_client", c.lines_to_client);
-  o.num("sessions", c.sessions_created).num("midstream_pickups", c.midstream_pickups);
-  o.num("skipped_bytes", c.skipped_bytes);
-  o.num("expectations", c.expectations).num("expectations_replaced", c.expectations_replaced);
-  o.num("tls_sessions", c.tls_sessions);
+  // The engine's counters by their metric names (core/counters.h), without "_total"; the
+  // gauges say nothing once the capture has ended.
+  c.for_each([&](std::string_view name, uint64_t v) {
+    constexpr std::string_view kTotal = "_total";
+    if (name.size() > kTotal.size() && name.substr(name.size() - kTotal.size()) == kTotal)
+      o.num(name.substr(0, name.size() - kTotal.size()), v);
+  });
   uint64_t rejects = 0, anomalies = 0;
   for (size_t i = 0; i < kReasonCount; ++i)
     (reason_is_rejection(static_cast<Reason>(i)) ? rejects : anomalies) += c.reasons[i];

@@ -68,9 +68,11 @@ TEST(ConntrackMessages, Ipv6Family) {
 TEST(ConntrackMessages, DeleteAndGet) {
   char buf[4096];
   const CtTuple t{ip("10.0.0.1"), ip("10.0.0.2"), 99, 2000};
-  const nlmsghdr* del = build_expect_delete(buf, 3, t);
+  const nlmsghdr* del = build_expect_delete(buf, 3, t, 0xdeadbeef);
   EXPECT_EQ(del->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_DELETE);
   EXPECT_EQ(parse_expect_tuple(del)->sport, 0);
+  // Deleted by tuple and id: the kernel removes it only if it is still the one we read.
+  EXPECT_EQ(parse_expect_id(del), 0xdeadbeefu);
   const nlmsghdr* eget = build_expect_get(buf, 5, t);
   EXPECT_EQ(eget->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_GET);
   EXPECT_EQ(parse_expect_tuple(eget)->dport, 2000);

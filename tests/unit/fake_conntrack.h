@@ -1,0 +1,111 @@
+#pragma once
+// A conntrack table in memory behind the gateway's ConntrackPort, with the kernel's rules that
+// matter to ftpgate (an expectation belongs to one master; EXP_NEW on a tuple another master
+// expects is EBUSY; delete only what the caller owns) and scripted failures: the next installs'
+// errors (EBUSY, EMFILE, ENOENT, ...) and a conntrack that does not keep sequence adjustments.
+#include <cerrno>
+#include <deque>
+#include <vector>
+
+#include "daemon/conntrack_port.h"
+#include "test_support.h"
+
+namespace ftpgate::testing {
+
+class FakeConntrack : public ConntrackPort {
+ public:
+  struct Expected {
+    ExpectationRequest request;
+  };
+
+  // A conntrack without NAT (reply = original reversed) or with the given reply tuple.
+  void add_connection(const CtTuple& orig, std::optional<CtTuple> reply = std::nullopt,
+                      std::string helper = "sane") {
+    ConntrackInfo c;
+    c.orig = orig;
+    c.reply = reply ? *reply : CtTuple{orig.dst, orig.src, orig.dport, orig.sport};
+    c.helper = std::move(helper);
+    conntracks.push_back(c);
+  }
+
+  std::optional<ConntrackInfo> lookup(const CtTuple& t, int& err, bool by_reply) override {
+    ++lookups;
+    for (const ConntrackInfo& c : conntracks)
+      if ((by_reply ? c.reply : c.orig) == t) {
+        err = 0;
+        return c;
+      }
+    err = -ENOENT;
+    return std::nullopt;
+  }
+  std::optional<ConntrackInfo> find_by_ends(const CtTuple& t, int& err) override {
+    ++table_walks;
+    for (const ConntrackInfo& c : conntracks)
+      if (c.orig.src == t.src && c.orig.sport == t.sport && c.reply.src == t.dst &&
+          c.reply.sport == t.dport) {
+        err = 0;
+        return c;
+      }
+    err = -ENOENT;
+    return std::nullopt;
+  }
+  int set_seq_adjust(const CtTuple& orig, bool reply_direction, const SequenceAdjustment& adj) override {
+    ++seq_adjust_writes;
+    for (ConntrackInfo& c : conntracks)
+      if (c.orig == orig) {
+        if (keeps_seq_adjust_extension) c.seq_adj[reply_direction ? 1 : 0] = adj;
+        return 0;  // ctnetlink answers 0 even when it keeps nothing
+      }
+    return -ENOENT;
+  }
+  int install(const ExpectationRequest& req) override {
+    ++installs;
+    if (!install_errors.empty()) {
+      const int rc = install_errors.front();
+      install_errors.pop_front();
+      if (rc != 0) return rc;
+    }
+    for (Expected& e : expectations) {
+      if (!same_tuple(e.request.tuple, req.tuple)) continue;
+      if (!(e.request.master == req.master)) return -EBUSY;
+      e.request = req;  // refreshed
+      return 0;
+    }
+    expectations.push_back(Expected{req});
+    return 0;
+  }
+  int remove(const CtTuple& tuple, const CtTuple& master) override {
+    ++removes;
+    for (auto it = expectations.begin(); it != expectations.end(); ++it) {
+      if (!same_tuple(it->request.tuple, tuple)) continue;
+      if (!(it->request.master == master)) return -EPERM;
+      expectations.erase(it);
+      return 0;
+    }
+    return -ENOENT;
+  }
+
+  // The data connection for `tuple` arrived: the kernel removes the expectation it matched.
+  void use(const CtTuple& tuple) {
+    std::erase_if(expectations, [&](const Expected& e) { return same_tuple(e.request.tuple, tuple); });
+  }
+  const Expected* find_expected(const CtTuple& tuple) const {
+    for (const Expected& e : expectations)
+      if (same_tuple(e.request.tuple, tuple)) return &e;
+    return nullptr;
+  }
+
+  std::vector<ConntrackInfo> conntracks;
+  std::vector<Expected> expectations;
+  std::deque<int> install_errors;  // the next installs answer these (0: as the table says)
+  bool keeps_seq_adjust_extension = true;
+  int lookups = 0, table_walks = 0, installs = 0, removes = 0, seq_adjust_writes = 0;
+
+ private:
+  // The source port is a wildcard in every expectation ftpgate makes.
+  static bool same_tuple(const CtTuple& a, const CtTuple& b) {
+    return a.src == b.src && a.dst == b.dst && a.dport == b.dport;
+  }
+};
+
+}  // namespace ftpgate::testing
