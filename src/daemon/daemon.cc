@@ -95,32 +95,48 @@ Fd open_status_socket(const std::string& path) {
   return fd;
 }
 
-// Picks the helper binding; returns false with a sentence on stderr when it cannot work.
-bool bind_helper(HelperMode mode, const Policy& policy) {
+enum class HelperBinding : uint8_t { kFailed, kCarrier, kRegistered };
+
+// Picks the helper binding; kFailed with a sentence on stderr when it cannot work.
+HelperBinding bind_helper(HelperMode mode, const Policy& policy) {
   CthelperPolicy p{policy.max_expectations_per_session,
                    static_cast<uint32_t>(policy.expectation_timeout / 1'000'000)};
   if (mode == HelperMode::kCarrier) {
     std::cerr << "ftpgate: helper mode carrier: the ruleset must attach the inert 'sane' helper to "
                  "control connections (scripts/rules.sh load --helper sane)\n";
-    return true;
+    return HelperBinding::kCarrier;
   }
   const int rc = register_userspace_helper(p);
   if (rc == 0) {
     std::cerr << "ftpgate: helper mode cthelper: registered userspace helper '"
               << kUserspaceHelperName << "' (the ruleset must attach it: scripts/rules.sh load "
               << "--helper ftpgate)\n";
-    return true;
+    return HelperBinding::kRegistered;
   }
   if (mode == HelperMode::kCthelper) {
     std::cerr << "ftpgate: helper mode cthelper needs userspace conntrack helpers "
                  "(nfnetlink_cthelper), which this kernel does not offer ("
               << errno_text(rc) << "); use --helper-mode carrier with rules that attach 'sane'.\n";
-    return false;
+    return HelperBinding::kFailed;
   }
   std::cerr << "ftpgate: this kernel has no userspace conntrack helpers (nfnetlink_cthelper "
                "answers " << errno_text(rc) << "), so helper mode auto uses the carrier binding: the ruleset must attach the "
                "inert 'sane' helper (scripts/rules.sh load --helper sane)\n";
-  return true;
+  return HelperBinding::kCarrier;
+}
+
+// At exit: unregister the userspace helper. While a loaded ruleset's `ct helper` object still
+// names it the kernel refuses (EBUSY): it then stays registered, inert, and the next start
+// registers it again (an update); `rules.sh unload` first lets it go.
+void release_helper() {
+  const int rc = unregister_userspace_helper();
+  if (rc == 0) {
+    std::cerr << "ftpgate: unregistered userspace helper '" << kUserspaceHelperName << "'\n";
+  } else {
+    std::cerr << "ftpgate: userspace helper '" << kUserspaceHelperName << "' stays registered ("
+              << errno_text(rc) << (rc == -EBUSY ? "; the loaded ruleset still references it" : "")
+              << "); the next start takes it over\n";
+  }
 }
 
 }  // namespace
@@ -138,7 +154,8 @@ int run_daemon(DaemonOptions options) {
   signal(SIGPIPE, SIG_IGN);
   Fd sigfd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
 
-  if (!bind_helper(cfg.helper_mode, cfg.policy)) return 1;
+  const HelperBinding helper = bind_helper(cfg.helper_mode, cfg.policy);
+  if (helper == HelperBinding::kFailed) return 1;
 
   std::unique_ptr<ConntrackClient> ct;
   std::vector<NfQueue> queues;
@@ -160,8 +177,8 @@ int run_daemon(DaemonOptions options) {
 
   DecisionLog decisions(std::cerr, cfg.log_format);
   Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
-  Engine engine(cfg.policy, cfg.control_ports, gateway);
-  PacketPath path(engine, gateway, cfg.nat);
+  PacketPath path(cfg.policy, cfg.control_ports, gateway, cfg.nat);
+  Engine& engine = path.engine();
   DaemonCounters dc;
   LatencyHistogram latency;  // from reading a packet to its verdict decision
   // Verdicts for packets held earlier, on the queue that holds them.
@@ -186,6 +203,15 @@ int run_daemon(DaemonOptions options) {
               << std::strerror(errno) << '\n';
     return 1;
   }
+  auto status_text = [&] {
+    std::vector<NfQueueStats> qs;
+    for (const auto& q : queues) qs.push_back(q.stats());
+    return format_status(engine.counters(), gateway.counters(), path.counters(), path.held(),
+                         latency, dc, qs);
+  };
+  MetricsServer metrics_server(status_text);
+  if (status.get() >= 0) metrics_server.add_listener(status.get());
+  if (metrics.get() >= 0) metrics_server.add_listener(metrics.get());
 
   // Every socket is bound: from here on only CAP_NET_ADMIN is needed.
   if (auto err = drop_privileges(cfg.user)) {
@@ -200,20 +226,11 @@ int run_daemon(DaemonOptions options) {
     ev.data.u64 = tag;
     epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev);
   };
-  constexpr uint64_t kSignal = 1u << 20, kTimer = kSignal + 1, kStatus = kSignal + 2,
-                     kMetrics = kSignal + 3;
+  constexpr uint64_t kSignal = 1u << 20, kTimer = kSignal + 1, kMetrics = kSignal + 2;
   for (size_t i = 0; i < queues.size(); ++i) watch(queues[i].fd(), i);
   watch(sigfd.get(), kSignal);
   watch(timer.get(), kTimer);
-  if (status.get() >= 0) watch(status.get(), kStatus);
-  if (metrics.get() >= 0) watch(metrics.get(), kMetrics);
-
-  auto status_text = [&] {
-    std::vector<NfQueueStats> qs;
-    for (const auto& q : queues) qs.push_back(q.stats());
-    return format_status(engine.counters(), gateway.counters(), path.counters(), path.held(),
-                         latency, dc, qs);
-  };
+  watch(metrics_server.fd(), kMetrics);
 
   std::cerr << "ftpgate: running: queue";
   for (uint16_t q : cfg.queues) std::cerr << ' ' << q;
@@ -274,11 +291,11 @@ int run_daemon(DaemonOptions options) {
           const Micros now = monotonic_micros();
           engine.tick(now);
           settle_held(path.release_expired(now), true);
+          metrics_server.tick(now);
+          decisions.flush();
         }
-      } else if (tag == kStatus || tag == kMetrics) {
-        const int listener = tag == kStatus ? status.get() : metrics.get();
-        const int client = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client >= 0) answer_metrics_client(client, status_text());
+      } else if (tag == kMetrics) {
+        metrics_server.poll(monotonic_micros());
       } else if (tag == kSignal) {
         signalfd_siginfo si;
         while (read(sigfd.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {
@@ -300,9 +317,13 @@ int run_daemon(DaemonOptions options) {
         }
       }
     }
+    // The verdicts of this round are out: now the log may take its time.
+    decisions.flush();
   }
+  decisions.flush();
   std::cerr << "ftpgate: stopping\n" << status_text();
   if (status.get() >= 0) unlink(cfg.status_socket.c_str());
+  if (helper == HelperBinding::kRegistered) release_helper();
   return 0;
 }
 

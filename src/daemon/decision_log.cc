@@ -137,8 +137,36 @@ void DecisionLog::note(std::string_view event, std::string_view text) {
 }
 
 void DecisionLog::emit(const std::string& line) {
-  out_ << line << '\n';
+  pending_ += line;
+  pending_ += '\n';
+  if (pending_.size() >= kFlushBytes) flush();
+}
+
+void DecisionLog::flush() {
+  if (pending_.empty()) return;
+  out_.write(pending_.data(), static_cast<std::streamsize>(pending_.size()));
   out_.flush();
+  pending_.clear();
+}
+
+ExpectationRecord::ExpectationRecord(const Action& a, InstallOutcome o)
+    : flow(*a.flow),
+      session_id(a.session_id),
+      direction(a.direction),
+      now(a.now),
+      expectation(a.expectation),
+      line(a.line),
+      endpoint_text(a.endpoint_text),
+      user(a.user),
+      outcome(std::move(o)) {}
+
+void DecisionLog::expectation(const ExpectationRecord& r) {
+  Action a = make_action(Action::Kind::kExpect, &r.flow, nullptr, r.session_id, r.direction, r.now);
+  a.expectation = r.expectation;
+  a.line = r.line;
+  a.endpoint_text = r.endpoint_text;
+  a.user = r.user;
+  expectation(a, r.outcome);
 }
 
 }  // namespace ftpgate

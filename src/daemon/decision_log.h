@@ -33,20 +33,42 @@ struct InstallOutcome {
   std::string rewrite_new;
 };
 
+// An expectation decision with everything its log line needs, owned: written once the packet
+// that carried it is decided (a planned NAT rewrite is logged only as what was applied).
+struct ExpectationRecord {
+  ExpectationRecord(const Action& a, InstallOutcome outcome);
+  ControlFlow flow;
+  uint64_t session_id;
+  Direction direction;
+  Micros now;
+  Expectation expectation;
+  std::string line;
+  std::string endpoint_text;
+  std::string user;
+  InstallOutcome outcome;
+};
+
+// Lines are collected and written by flush() (the daemon flushes after the verdicts of each
+// batch, so writing the log never delays a verdict), or once kFlushBytes are waiting.
 class DecisionLog {
  public:
+  static constexpr size_t kFlushBytes = 16384;
   DecisionLog(std::ostream& out, LogFormat format) : out_(out), format_(format) {}
+  ~DecisionLog() { flush(); }
   void expectation(const Action& a, const InstallOutcome& outcome);
+  void expectation(const ExpectationRecord& r);
   // A reject, anomaly or session event.
   void action(const Action& a);
   // A message about a decision made after the fact (a withdrawn rewrite, a missing conntrack).
   void note(std::string_view event, std::string_view text);
-  LogFormat format() const { return format_; }
+  // Writes the collected lines to the stream.
+  void flush();
 
  private:
   void emit(const std::string& line);
   std::ostream& out_;
   LogFormat format_;
+  std::string pending_;
 };
 
 // "198.51.100.2:40000" / "[2001:db8::1]:40000"

@@ -2,46 +2,139 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <string_view>
+#include <vector>
 
 namespace ftpgate {
 namespace {
 
-void write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n <= 0) return;  // the client went away
-    data.remove_prefix(static_cast<size_t>(n));
-  }
+void watch(int epoll, int fd, uint32_t events, int op = EPOLL_CTL_ADD) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  epoll_ctl(epoll, op, fd, &ev);
+}
+
+// The reply to what the client asked: "GET /metrics ..." (or "/") gets HTTP, another GET a
+// 404, anything else (nothing at all: ftpgate status) the text alone.
+std::string response_to(std::string_view req, const std::string& body) {
+  if (req.substr(0, 4) != "GET ") return body;
+  const std::string_view path = req.substr(4, req.find_first_of(" \r\n", 4) - 4);
+  if (path != "/metrics" && path != "/")
+    return "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  return "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+         "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 }  // namespace
 
-void answer_metrics_client(int fd, const std::string& body) {
-  char request[2048];
-  ssize_t n = 0;
-  pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, kRequestWaitMillis) == 1) n = recv(fd, request, sizeof(request), MSG_DONTWAIT);
-  const std::string_view req(request, n > 0 ? static_cast<size_t>(n) : 0);
-  if (req.substr(0, 4) == "GET ") {
-    const std::string_view path = req.substr(4, req.find(' ', 4) - 4);
-    std::string head;
-    if (path == "/metrics" || path == "/") {
-      head = "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-             "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
-      write_all(fd, head);
-      write_all(fd, body);
-    } else {
-      write_all(fd, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+MetricsServer::MetricsServer(std::function<std::string()> body)
+    : body_(std::move(body)), epoll_(epoll_create1(EPOLL_CLOEXEC)) {}
+
+MetricsServer::~MetricsServer() {
+  for (const auto& [fd, c] : clients_) close(fd);
+  if (epoll_ >= 0) close(epoll_);
+}
+
+void MetricsServer::add_listener(int listener) {
+  listeners_.push_back(listener);
+  watch(epoll_, listener, EPOLLIN);
+}
+
+void MetricsServer::poll(Micros now) {
+  epoll_event events[32];
+  const int n = epoll_wait(epoll_, events, 32, 0);
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    if (std::find(listeners_.begin(), listeners_.end(), fd) != listeners_.end()) {
+      accept_all(fd, now);
+      continue;
     }
-  } else {
-    write_all(fd, body);
+    auto it = clients_.find(fd);
+    if (it == clients_.end()) continue;
+    Client& c = it->second;
+    if (!c.answered) read_request(fd, c);
+    if (c.answered && send_some(fd, c)) close_client(fd);
   }
+}
+
+void MetricsServer::tick(Micros now) {
+  std::vector<int> done;
+  for (auto& [fd, c] : clients_) {
+    if (!c.answered && now - c.since >= kRequestWait) {
+      answer(fd, c);
+      if (send_some(fd, c)) done.push_back(fd);
+    } else if (now - c.since >= kClientTimeout) {
+      ++counters_.timed_out;
+      done.push_back(fd);
+    }
+  }
+  for (int fd : done) close_client(fd);
+}
+
+void MetricsServer::accept_all(int listener, Micros now) {
+  for (;;) {
+    const int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN: nothing more waiting
+    if (clients_.size() >= kMaxClients) {
+      ++counters_.refused;
+      close(fd);
+      continue;
+    }
+    Client& c = clients_[fd];
+    c.since = now;
+    watch(epoll_, fd, EPOLLIN | EPOLLRDHUP);
+    read_request(fd, c);  // a scraper's request is usually there already
+    if (c.answered && send_some(fd, c)) close_client(fd);
+  }
+}
+
+void MetricsServer::read_request(int fd, Client& c) {
+  char buf[512];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) {
+      c.request.append(buf, static_cast<size_t>(std::min<size_t>(static_cast<size_t>(n),
+                                                                 kMaxRequestBytes - c.request.size())));
+      // The request line is all that matters; more of it is not kept.
+      if (c.request.find('\n') != std::string::npos || c.request.size() >= kMaxRequestBytes)
+        return answer(fd, c);
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) return answer(fd, c);  // shut its side
+    return;                                                                      // wait for more
+  }
+}
+
+void MetricsServer::answer(int fd, Client& c) {
+  c.answered = true;
+  c.response = response_to(c.request, body_());
+  ++counters_.answered;
+  watch(epoll_, fd, EPOLLOUT, EPOLL_CTL_MOD);
+}
+
+bool MetricsServer::send_some(int fd, Client& c) {
+  while (!c.response.empty()) {
+    const ssize_t n = send(fd, c.response.data(), c.response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      c.response.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    return !(n < 0 && (errno == EAGAIN || errno == EINTR));  // full: wait for EPOLLOUT
+  }
+  return true;
+}
+
+void MetricsServer::close_client(int fd) {
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
   close(fd);
+  clients_.erase(fd);
 }
 
 int open_metrics_port(uint16_t port) {

@@ -3,16 +3,74 @@
 // port on 127.0.0.1. A client that sends an HTTP GET (curl, a Prometheus scraper:
 // "GET /metrics HTTP/1.1") gets an HTTP/1.0 response with the Prometheus text
 // ("Content-Type: text/plain; version=0.0.4"); a client that sends nothing within
-// kRequestWaitMillis (ftpgate status) gets the text alone.
+// kRequestWait (ftpgate status) gets the text alone.
+//
+// Never blocks the packet loop: every socket is non-blocking and lives in the server's own
+// epoll set, which the daemon's loop watches as one descriptor (poll() handles what is ready,
+// tick() what waited too long). At most kMaxClients are served at once; more are closed at
+// once and counted.
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/policy.h"  // Micros
 
 namespace ftpgate {
 
-inline constexpr int kRequestWaitMillis = 100;  // bounds how long one client can hold the loop
+struct MetricsServerCounters {
+  uint64_t answered = 0;
+  uint64_t refused = 0;    // kMaxClients were being served already
+  uint64_t timed_out = 0;  // still not done writing after kClientTimeout: closed
+};
 
-// Answers one accepted client and closes it.
-void answer_metrics_client(int fd, const std::string& body);
+class MetricsServer {
+ public:
+  static constexpr size_t kMaxClients = 16;
+  static constexpr Micros kRequestWait = 100'000;     // silence that asks for the plain text
+  static constexpr Micros kClientTimeout = 2'000'000;  // a client that reads nothing is dropped
+  static constexpr size_t kMaxRequestBytes = 2048;     // more of a request is not read
+
+  // `body` makes the text when a client is answered.
+  explicit MetricsServer(std::function<std::string()> body);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  // Accept clients from this listening socket (non-blocking); the server does not own it.
+  void add_listener(int listener);
+  // The descriptor the daemon's loop watches (readable when something here is ready).
+  int fd() const { return epoll_; }
+  // Handles whatever is ready, without waiting.
+  void poll(Micros now);
+  // Answers clients that stayed silent for kRequestWait; closes the ones past kClientTimeout.
+  void tick(Micros now);
+
+  size_t clients() const { return clients_.size(); }
+  const MetricsServerCounters& counters() const { return counters_; }
+
+ private:
+  struct Client {
+    Micros since = 0;
+    std::string request;
+    std::string response;  // once answered: what is left to send
+    bool answered = false;
+  };
+  void accept_all(int listener, Micros now);
+  void read_request(int fd, Client& c);
+  void answer(int fd, Client& c);
+  // Sends what it can; true when the client is done (all sent, or gone).
+  bool send_some(int fd, Client& c);
+  void close_client(int fd);
+
+  std::function<std::string()> body_;
+  int epoll_ = -1;
+  std::vector<int> listeners_;  // what poll() accepts clients from
+  std::unordered_map<int, Client> clients_;
+  MetricsServerCounters counters_;
+};
+
 // A listening TCP socket on 127.0.0.1:port (non-blocking), or -1 with errno.
 int open_metrics_port(uint16_t port);
 

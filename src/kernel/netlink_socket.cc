@@ -52,7 +52,8 @@ int data_cb(const nlmsghdr* nlh, void* data) {
 int NetlinkSocket::request(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_reply) {
   const uint32_t seq = nlh->nlmsg_seq;
   if (int rc = send(nlh); rc < 0) return rc;
-  std::vector<char> buf(kNetlinkBufferSize);
+  if (reply_buf_.empty()) reply_buf_.resize(kNetlinkBufferSize);  // once per socket
+  std::vector<char>& buf = reply_buf_;
   RequestState st{&on_reply};
   for (;;) {
     const ssize_t n = mnl_socket_recvfrom(sock_.get(), buf.data(), buf.size());

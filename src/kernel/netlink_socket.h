@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct mnl_socket;
 struct nlmsghdr;
@@ -44,6 +45,7 @@ class NetlinkSocket {
     void operator()(mnl_socket* s) const;
   };
   std::unique_ptr<mnl_socket, Closer> sock_;
+  std::vector<char> reply_buf_;  // request()'s replies: allocated once, not per request
   uint32_t portid_ = 0;
   uint32_t seq_ = 0;
 };

@@ -32,6 +32,10 @@ class LoggingSink : public ActionSink {
       log.action(a);
     }
   }
+  std::string text() {
+    log.flush();
+    return out.str();
+  }
   std::ostringstream out;
   DecisionLog log;
 };
@@ -49,7 +53,7 @@ TEST(DecisionLog, TextNamesUserExpectationNatAndRewrite) {
   LoggingSink sink(LogFormat::kText);
   Engine engine(Policy{}, {21}, sink);
   talk(engine);
-  const std::string log = sink.out.str();
+  const std::string log = sink.text();
   EXPECT_NE(log.find("expect active PORT control 198.51.100.2:40000 -> 203.0.113.2:21 user al\"ice\\x01 "
                      "data 203.0.113.2 -> 198.51.100.2:50000: installed, timeout 30s (helper sane), "
                      "nat to 198.51.100.2:50000 as 203.0.113.1:50000, rewrite \"198,51,100,2,195,80\" -> "
@@ -62,7 +66,7 @@ TEST(DecisionLog, JsonCarriesTheSameFactsEscaped) {
   LoggingSink sink(LogFormat::kJson);
   Engine engine(Policy{}, {21}, sink);
   talk(engine);
-  std::istringstream lines(sink.out.str());
+  std::istringstream lines(sink.text());
   std::string expect, reject;
   std::getline(lines, expect);
   std::getline(lines, reject);
@@ -87,7 +91,7 @@ TEST(DecisionLog, LongUserNamesAreCutAndCounted) {
   Conversation c(engine, "198.51.100.2", "203.0.113.2");
   c.client("USER " + std::string(100, 'u') + "\r\n");
   c.client("PORT 198,51,100,2,195,80\r\n");
-  EXPECT_NE(sink.out.str().find(" user uuuuuuuu data "), std::string::npos) << sink.out.str();
+  EXPECT_NE(sink.text().find(" user uuuuuuuu data "), std::string::npos) << sink.text();
   EXPECT_EQ(engine.counters().user_names_truncated, 1u);
 }
 
