@@ -1,34 +1,46 @@
 #pragma once
 // Monotonic counters of the engine (and gauges where noted). Plain integers: the engine runs on
 // one thread per instance; readers take a copy.
+//
+// One list (FTPGATE_ENGINE_COUNTERS) makes the fields and their metric names; the daemon's
+// metrics and the replay summary both read it, so a counter has one name everywhere
+// (Prometheus: ftpgate_NAME; replay summary: NAME without "_total"). Names ending in _total
+// are counters, the others gauges.
 #include <array>
 #include <cstdint>
+#include <string_view>
 
+#include "core/counter_list.h"
 #include "core/reason.h"
 
 namespace ftpgate {
 
+// X(field, "metric_name")  -- the comment after each says what it counts
+#define FTPGATE_ENGINE_COUNTERS(X)                                                              \
+  X(segments, "control_segments_total")          /* TCP segments on control ports */          \
+  X(payload_bytes, "control_bytes_total")        /* control-channel payload bytes */          \
+  X(retransmitted_bytes, "retransmitted_bytes_total") /* bytes already seen */                \
+  X(lines_to_server, "lines_to_server_total")                                                  \
+  X(lines_to_client, "lines_to_client_total")                                                  \
+  X(sessions_active, "sessions_active")          /* gauge */                                  \
+  X(sessions_created, "sessions_created_total")                                                \
+  X(sessions_closed, "sessions_closed_total")    /* FIN both ways or RST */                   \
+  X(sessions_expired, "sessions_expired_total")  /* idle timeout */                           \
+  X(midstream_pickups, "midstream_pickups_total") /* sessions or directions without a SYN */  \
+  X(uninspected_segments, "uninspected_segments_total") /* of sessions not tracked */         \
+  /* stream bytes never seen (stream_gap): capture loss, or packets the kernel let through */  \
+  /* uninspected (queue full) */                                                               \
+  X(skipped_bytes, "skipped_bytes_total")                                                      \
+  /* final replies sent before the server saw any command after a stream gap: not paired */    \
+  X(replies_to_unseen_commands, "replies_to_unseen_commands_total")                            \
+  X(expectations, "expectations_decided_total")                                                \
+  X(expectations_replaced, "expectations_replaced_total") /* per-session limit: oldest out */ \
+  X(expectations_outstanding, "expectations_outstanding") /* gauge */                         \
+  X(tls_sessions, "tls_sessions_total")          /* AUTH TLS/SSL answered 234 */              \
+  X(user_names_truncated, "user_names_truncated_total") /* policy.max_user_name_length */
+
 struct Counters {
-  uint64_t segments = 0;              // TCP segments on control ports handed to the engine
-  uint64_t payload_bytes = 0;         // control-channel payload bytes handed to the engine
-  uint64_t retransmitted_bytes = 0;   // bytes already seen (retransmissions, overlaps)
-  uint64_t lines_to_server = 0;
-  uint64_t lines_to_client = 0;
-  uint64_t sessions_created = 0;
-  uint64_t sessions_closed = 0;       // FIN both ways or RST
-  uint64_t sessions_expired = 0;      // idle timeout
-  uint64_t sessions_active = 0;       // gauge
-  uint64_t midstream_pickups = 0;     // sessions or directions picked up without a SYN
-  uint64_t uninspected_segments = 0;  // segments of sessions that could not be tracked
-  uint64_t skipped_bytes = 0;         // stream bytes never seen (stream_gap): capture loss, or
-                                      // packets the kernel let through uninspected (queue full)
-  uint64_t expectations = 0;          // expectations decided
-  uint64_t expectations_replaced = 0; // evicted by a newer one (per-session limit)
-  uint64_t expectations_outstanding = 0;  // gauge
-  uint64_t replies_to_unseen_commands = 0;  // final replies sent before the server saw any
-                                            // command after a stream gap: not paired
-  uint64_t tls_sessions = 0;          // AUTH TLS/SSL answered 234
-  uint64_t user_names_truncated = 0;  // USER names cut at policy.max_user_name_length
+  FTPGATE_COUNTERS_OF(FTPGATE_ENGINE_COUNTERS)
   std::array<uint64_t, kReasonCount> reasons{};
 
   void count(Reason r) { ++reasons[static_cast<size_t>(r)]; }

@@ -36,44 +36,125 @@ std::optional<std::vector<uint16_t>> parse_queue_range(std::string_view v) {
   return out;
 }
 
+// Whole seconds, 1..max, as Micros.
+bool parse_seconds(std::string_view v, Micros& out, uint32_t max) {
+  uint32_t s = 0;
+  if (!parse_number<uint32_t>(v, s, 1, max)) return false;
+  out = Micros{s} * 1'000'000;
+  return true;
+}
+
 bool parse_bool(std::string_view v, bool& out) {
   if (v == "yes" || v == "true" || v == "on" || v == "1") return out = true, true;
   if (v == "no" || v == "false" || v == "off" || v == "0") return out = false, true;
   return false;
 }
 
+// A setter returns nullopt when the value is good, else a hint for the error ("" for none).
+using Setter = std::optional<std::string> (*)(DaemonConfig&, std::string_view);
+const std::optional<std::string> kGood;
+std::optional<std::string> hint(bool good, const char* text = "") {
+  return good ? kGood : std::optional<std::string>(text);
+}
+
+// Every key, once: its meaning (for `ftpgate run --help`), an example value (the tests set
+// each), and how it is applied.
 struct Key {
   std::string_view name;
   std::string_view meaning;
+  std::string_view example;
+  Setter set;
 };
 constexpr Key kKeys[] = {
-    {"queue", "NFQUEUE number or range (0, or 0-3 for several CPUs)"},
-    {"ports", "FTP control ports (21,2121)"},
-    {"helper_mode", "auto | cthelper | carrier: how control connections get a conntrack helper"},
-    {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection"},
-    {"status_socket", "Unix socket for 'ftpgate status' and HTTP metrics scrapes (root only)"},
-    {"metrics_port", "also serve Prometheus metrics on 127.0.0.1:PORT (0 = off)"},
-    {"user", "run as this user once the sockets are bound (keeps only CAP_NET_ADMIN)"},
-    {"log_format", "text | json: one line per decision on standard error"},
-    {"loose", "no | yes: admit data connections to third-party addresses (bounce) if yes"},
-    {"min_data_port", "data ports below this are refused (0 = allow all)"},
-    {"require_pending_passive", "227/228/229 only as the answer to PASV/LPSV/EPSV"},
-    {"refuse_wrong_direction", "refuse replies from the client side, commands from the server"},
-    {"refuse_unanswered_port", "refuse a PORT while the previous one is unanswered"},
-    {"expectation_timeout", "seconds an expectation waits for its data connection"},
-    {"max_expectations_per_session", "outstanding per control connection; newest replaces oldest"},
-    {"max_expectations_total", "outstanding in total; keep below nf_conntrack_expect_max"},
-    {"max_line_length", "longest control line; raise if line_too_long hits long path names"},
-    {"max_out_of_order_bytes", "per direction, while a segment is missing"},
-    {"max_pending_commands", "unanswered pipelined commands remembered (at most 64)"},
-    {"max_reports_per_session", "log lines of refusals per session; later ones are only counted"},
-    {"max_sessions", "control connections tracked at once"},
-    {"max_user_name_length", "USER names longer than this are cut in the log (counted)"},
-    {"session_idle_timeout", "seconds without a packet before a session is forgotten"},
-    {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)"},
-    {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)"},
-    {"max_held_packets", "segments held for the rest of a split endpoint line (0 = never hold)"},
-    {"nat_hold_timeout_ms", "how long a held segment waits before release unchanged"},
+    {"queue", "NFQUEUE number or range (0, or 0-3 for several CPUs)", "1",
+     [](DaemonConfig& c, std::string_view v) {
+       auto q = parse_queue_range(v);
+       if (q) c.queues = *q;
+       return hint(q.has_value(), "a queue number, or a range N-M of at most 64 queues");
+     }},
+    {"ports", "FTP control ports (21,2121)", "21",
+     [](DaemonConfig& c, std::string_view v) {
+       auto ports = parse_port_list(v);
+       if (ports) c.control_ports = *ports;
+       return hint(ports.has_value(), "a list like 21,2121");
+     }},
+    {"helper_mode", "auto | cthelper | carrier: how control connections get a conntrack helper", "auto",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v == "auto" || v == "cthelper" || v == "carrier";
+       if (ok) c.helper_mode = v == "auto" ? HelperMode::kAuto : v == "cthelper" ? HelperMode::kCthelper
+                                                                                  : HelperMode::kCarrier;
+       return hint(ok, "auto, cthelper or carrier");
+     }},
+    {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection", "10",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.queue_max_len, 1, 1u << 20)); }},
+    {"status_socket", "Unix socket for 'ftpgate status' and HTTP metrics scrapes (root only)", "/run/x.sock",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = !v.empty() && v[0] == '/';
+       if (ok) c.status_socket = v;
+       return hint(ok, "an absolute path");
+     }},
+    {"metrics_port", "also serve Prometheus metrics on 127.0.0.1:PORT (0 = off)", "9821",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint16_t>(v, c.metrics_port, 0, 65535), "0-65535"); }},
+    {"user", "run as this user once the sockets are bound (keeps only CAP_NET_ADMIN)", "nobody",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = !v.empty() && v.find_first_of(" /:") == std::string_view::npos;
+       if (ok) c.user = v;
+       return hint(ok);
+     }},
+    {"log_format", "text | json: one line per decision on standard error", "json",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v == "text" || v == "json";
+       if (ok) c.log_format = v == "json" ? LogFormat::kJson : LogFormat::kText;
+       return hint(ok, "text or json");
+     }},
+    {"loose", "no | yes: admit data connections to third-party addresses (bounce) if yes", "no",
+     [](DaemonConfig& c, std::string_view v) {
+       bool loose = false;
+       const bool ok = parse_bool(v, loose);
+       if (ok) c.policy.require_peer_address = !loose;
+       return hint(ok, "yes or no");
+     }},
+    {"min_data_port", "data ports below this are refused (0 = allow all)", "1024",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint16_t>(v, c.policy.min_data_port, 0, 65535)); }},
+    {"require_pending_passive", "227/228/229 only as the answer to PASV/LPSV/EPSV", "yes",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.require_pending_passive), "yes or no"); }},
+    {"refuse_wrong_direction", "refuse replies from the client side, commands from the server", "yes",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.refuse_wrong_direction), "yes or no"); }},
+    {"refuse_unanswered_port", "refuse a PORT while the previous one is unanswered", "yes",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.refuse_unanswered_port), "yes or no"); }},
+    {"expectation_timeout", "seconds an expectation waits for its data connection", "30",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.expectation_timeout, 3600), "1-3600 seconds"); }},
+    {"max_expectations_per_session", "outstanding per control connection; newest replaces oldest", "1",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_expectations_per_session, 1, 64), "1-64"); }},
+    {"max_expectations_total", "outstanding in total; keep below nf_conntrack_expect_max", "10",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_expectations_total, 1, 1u << 24)); }},
+    {"max_line_length", "longest control line; raise if line_too_long hits long path names", "512",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_line_length, 64, 1u << 20), "64-1048576"); }},
+    {"max_out_of_order_bytes", "per direction, while a segment is missing", "100",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_out_of_order_bytes, 0, 1u << 24)); }},
+    {"max_pending_commands", "unanswered pipelined commands remembered (at most 64)", "8",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_pending_commands, 1, 64), "1-64"); }},
+    {"max_reports_per_session", "log lines of refusals per session; later ones are only counted", "5",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_reports_per_session, 1, 1u << 20)); }},
+    {"max_sessions", "control connections tracked at once", "10",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_sessions, 1, 1u << 24)); }},
+    {"max_user_name_length", "USER names longer than this are cut in the log (counted)", "32",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_user_name_length, 1, 1024), "1-1024"); }},
+    {"session_idle_timeout", "seconds without a packet before a session is forgotten", "60",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.session_idle_timeout, 30 * 86400)); }},
+    {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)", "yes",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.nat.rewrite), "yes or no"); }},
+    {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)", "16",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.nat.port_attempts, 1, 4096), "1-4096"); }},
+    {"max_held_packets", "segments held for the rest of a split endpoint line (0 = never hold)", "8",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.nat.max_held_packets, 0, 4096), "0-4096"); }},
+    {"nat_hold_timeout_ms", "how long a held segment waits before release unchanged", "200",
+     [](DaemonConfig& c, std::string_view v) {
+       uint32_t ms = 0;
+       const bool ok = parse_number<uint32_t>(v, ms, 1, 10'000);
+       if (ok) c.nat.hold_timeout = Micros{ms} * 1000;
+       return hint(ok, "1-10000 ms");
+     }},
 };
 
 }  // namespace
@@ -89,85 +170,21 @@ std::string_view helper_mode_name(HelperMode m) {
 
 std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key,
                                          std::string_view value) {
-  Policy& p = cfg.policy;
-  const std::string bad = "bad value '" + std::string(value) + "' for " + std::string(key);
-  if (key == "queue") {
-    auto q = parse_queue_range(value);
-    if (!q) return bad + " (a queue number, or a range N-M of at most 64 queues)";
-    cfg.queues = *q;
-  } else if (key == "ports") {
-    auto ports = parse_port_list(value);
-    if (!ports) return bad + " (a list like 21,2121)";
-    cfg.control_ports = *ports;
-  } else if (key == "helper_mode") {
-    if (value == "auto") cfg.helper_mode = HelperMode::kAuto;
-    else if (value == "cthelper") cfg.helper_mode = HelperMode::kCthelper;
-    else if (value == "carrier") cfg.helper_mode = HelperMode::kCarrier;
-    else return bad + " (auto, cthelper or carrier)";
-  } else if (key == "queue_max_len") {
-    if (!parse_number<uint32_t>(value, cfg.queue_max_len, 1, 1u << 20)) return bad;
-  } else if (key == "status_socket") {
-    if (value.empty() || value[0] != '/') return bad + " (an absolute path)";
-    cfg.status_socket = value;
-  } else if (key == "metrics_port") {
-    if (!parse_number<uint16_t>(value, cfg.metrics_port, 0, 65535)) return bad + " (0-65535)";
-  } else if (key == "user") {
-    if (value.empty() || value.find_first_of(" /:") != std::string_view::npos) return bad;
-    cfg.user = value;
-  } else if (key == "log_format") {
-    if (value == "text") cfg.log_format = LogFormat::kText;
-    else if (value == "json") cfg.log_format = LogFormat::kJson;
-    else return bad + " (text or json)";
-  } else if (key == "max_user_name_length") {
-    if (!parse_number<uint32_t>(value, p.max_user_name_length, 1, 1024)) return bad + " (1-1024)";
-  } else if (key == "loose") {
-    bool loose;
-    if (!parse_bool(value, loose)) return bad + " (yes or no)";
-    p.require_peer_address = !loose;
-  } else if (key == "min_data_port") {
-    if (!parse_number<uint16_t>(value, p.min_data_port, 0, 65535)) return bad;
-  } else if (key == "require_pending_passive") {
-    if (!parse_bool(value, p.require_pending_passive)) return bad + " (yes or no)";
-  } else if (key == "refuse_wrong_direction") {
-    if (!parse_bool(value, p.refuse_wrong_direction)) return bad + " (yes or no)";
-  } else if (key == "refuse_unanswered_port") {
-    if (!parse_bool(value, p.refuse_unanswered_port)) return bad + " (yes or no)";
-  } else if (key == "expectation_timeout") {
-    uint32_t s;
-    if (!parse_number<uint32_t>(value, s, 1, 3600)) return bad + " (1-3600 seconds)";
-    p.expectation_timeout = Micros{s} * 1'000'000;
-  } else if (key == "max_expectations_per_session") {
-    if (!parse_number<uint32_t>(value, p.max_expectations_per_session, 1, 64)) return bad + " (1-64)";
-  } else if (key == "max_expectations_total") {
-    if (!parse_number<uint32_t>(value, p.max_expectations_total, 1, 1u << 24)) return bad;
-  } else if (key == "max_line_length") {
-    if (!parse_number<uint32_t>(value, p.max_line_length, 64, 1u << 20)) return bad + " (64-1048576)";
-  } else if (key == "max_out_of_order_bytes") {
-    if (!parse_number<uint32_t>(value, p.max_out_of_order_bytes, 0, 1u << 24)) return bad;
-  } else if (key == "max_pending_commands") {
-    if (!parse_number<uint32_t>(value, p.max_pending_commands, 1, 64)) return bad + " (1-64)";
-  } else if (key == "max_reports_per_session") {
-    if (!parse_number<uint32_t>(value, p.max_reports_per_session, 1, 1u << 20)) return bad;
-  } else if (key == "max_sessions") {
-    if (!parse_number<uint32_t>(value, p.max_sessions, 1, 1u << 24)) return bad;
-  } else if (key == "session_idle_timeout") {
-    uint32_t s;
-    if (!parse_number<uint32_t>(value, s, 1, 30 * 86400)) return bad;
-    p.session_idle_timeout = Micros{s} * 1'000'000;
-  } else if (key == "nat") {
-    if (!parse_bool(value, cfg.nat.rewrite)) return bad + " (yes or no)";
-  } else if (key == "nat_port_attempts") {
-    if (!parse_number<uint32_t>(value, cfg.nat.port_attempts, 1, 4096)) return bad + " (1-4096)";
-  } else if (key == "max_held_packets") {
-    if (!parse_number<uint32_t>(value, cfg.nat.max_held_packets, 0, 4096)) return bad + " (0-4096)";
-  } else if (key == "nat_hold_timeout_ms") {
-    uint32_t ms;
-    if (!parse_number<uint32_t>(value, ms, 1, 10'000)) return bad + " (1-10000 ms)";
-    cfg.nat.hold_timeout = Micros{ms} * 1000;
-  } else {
-    return "unknown key '" + std::string(key) + "'";
+  for (const Key& k : kKeys) {
+    if (k.name != key) continue;
+    const std::optional<std::string> why = k.set(cfg, value);
+    if (!why) return std::nullopt;
+    std::string bad = "bad value '" + std::string(value) + "' for " + std::string(key);
+    if (!why->empty()) bad += " (" + *why + ")";
+    return bad;
   }
-  return std::nullopt;
+  return "unknown key '" + std::string(key) + "'";
+}
+
+std::vector<ConfigKeyExample> config_key_examples() {
+  std::vector<ConfigKeyExample> out;
+  for (const Key& k : kKeys) out.push_back(ConfigKeyExample{k.name, k.example});
+  return out;
 }
 
 std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view text) {

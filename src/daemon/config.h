@@ -54,5 +54,11 @@ std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view
 
 // The documented keys with their defaults, one "key = value  # meaning" line each.
 std::string describe_config_keys();
+// Every key with a valid example value (what tests set, one per key).
+struct ConfigKeyExample {
+  std::string_view key;
+  std::string_view value;
+};
+std::vector<ConfigKeyExample> config_key_examples();
 
 }  // namespace ftpgate

@@ -11,10 +11,14 @@
 
 namespace ftpgate {
 
+// X(field, "metric_name")
+#define FTPGATE_DAEMON_COUNTERS(X)                                                            \
+  X(packets, "packets_total")                     /* packets received from NFQUEUE */         \
+  X(fail_open_accepts, "fail_open_accepts_total") /* accepted after an internal error */      \
+  X(undecodable, "undecodable_packets_total")     /* not IPv4/IPv6 TCP we could read */
+
 struct DaemonCounters {
-  uint64_t packets = 0;            // packets received from NFQUEUE
-  uint64_t fail_open_accepts = 0;  // accepted after an internal error
-  uint64_t undecodable = 0;        // not IPv4/IPv6 TCP we could read: accepted
+  FTPGATE_COUNTERS_OF(FTPGATE_DAEMON_COUNTERS)
 };
 
 // Every figure in the Prometheus text format (0.0.4): "# TYPE" then the sample; the refusal

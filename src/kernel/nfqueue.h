@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/counter_list.h"
 #include "kernel/netlink_socket.h"
 
 namespace ftpgate {
@@ -19,14 +20,18 @@ struct QueuedPacket {
   std::string_view payload;  // the IP packet; valid during the callback
 };
 
+// X(field, "metric_name")
+#define FTPGATE_QUEUE_COUNTERS(X)                                                                \
+  X(received, "queue_packets_total")                                                             \
+  X(enobufs, "queue_enobufs_total")     /* receive overruns: packets the kernel could not deliver */ \
+  X(malformed, "queue_malformed_total") /* messages without a packet header or payload */        \
+  X(verdict_errors, "queue_verdict_errors_total")                                                \
+  X(batch_verdicts, "queue_batch_verdicts_total") /* verdict messages covering up to kMaxBatch */ \
+  X(changed, "queue_changed_total")     /* accepted with new bytes (NAT rewrites) */             \
+  X(dropped, "queue_dropped_total")     /* dropped (held segments merged into a rewritten one) */
+
 struct NfQueueStats {
-  uint64_t received = 0;
-  uint64_t enobufs = 0;        // receive overruns (packets the kernel could not deliver)
-  uint64_t malformed = 0;      // messages without a packet header or payload
-  uint64_t verdict_errors = 0;
-  uint64_t batch_verdicts = 0;  // verdict messages sent (each covers up to kMaxBatch packets)
-  uint64_t changed = 0;         // accepted with new bytes (NAT rewrites)
-  uint64_t dropped = 0;         // dropped (held segments merged into a rewritten one)
+  FTPGATE_COUNTERS_OF(FTPGATE_QUEUE_COUNTERS)
 };
 
 class NfQueue {
