@@ -1,7 +1,8 @@
 // libFuzzer target: a two-sided control connection driven by arbitrary bytes. Each record is
 // [flags byte][length byte][payload]: bit 0 of flags = direction, bit 1 = send out of order (a
 // sequence offset taken from the next byte), bit 2 = FIN, bit 3 = RST. Small limits make every
-// limit path reachable. Invariants: every expectation satisfies the strict policy.
+// limit path reachable. Invariants: every expectation satisfies the strict policy, and after
+// every segment no more expectations are outstanding than policy.max_expectations_total.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -65,6 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.flags = tcp_flags::kAck | ((flags & 4) ? tcp_flags::kFin : 0) | ((flags & 8) ? tcp_flags::kRst : 0);
     s.payload = std::string_view(reinterpret_cast<const char*>(data + i), n);
     engine.on_segment(s, now += 1000);
+    if (engine.counters().expectations_outstanding > p.max_expectations_total) std::abort();
     if (offset == 0) seq[d] += static_cast<uint32_t>(n);
     i += n;
   }

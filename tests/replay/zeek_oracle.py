@@ -35,9 +35,11 @@ STRICT_REFUSALS = {"cwd-navigation.pcap": "bounce_address"}
 
 
 def zeek_channels(path):
+    """The data channels of a baseline ftp.log. A missing baseline is an error, never 'no
+    channels': a renamed or lost file must fail the oracle, not make it pass."""
     out = set()
     if not os.path.exists(path):
-        return out
+        raise FileNotFoundError(f"Zeek baseline {path} is missing")
     with open(path) as f:
         fields = None
         for line in f:
@@ -67,7 +69,12 @@ def main():
     passed = failed = 0
     for trace, (baseline, flags, why) in sorted(CASES.items()):
         pcap = os.path.join(shared, "zeek", "traces", trace)
-        want = zeek_channels(os.path.join(shared, "zeek", "baselines", baseline, "ftp.log"))
+        try:
+            want = zeek_channels(os.path.join(shared, "zeek", "baselines", baseline, "ftp.log"))
+        except FileNotFoundError as e:
+            failed += 1
+            print(f"FAIL {trace}: {e}")
+            continue
         got = {(e["data"]["src"], e["data"]["dst"], e["data"]["dport"])
                for e in replay(ftpgate, pcap, flags) if e["event"] == "expect"}
         ok = got == want
