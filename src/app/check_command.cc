@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "app/daemon_commands.h"
@@ -15,6 +16,13 @@
 
 namespace ftpgate {
 namespace {
+
+const char kUsage[] =
+    "usage: ftpgate check\n"
+    "Probes the kernel for what ftpgate needs (NFQUEUE, ctnetlink, userspace helpers, the 'sane'\n"
+    "carrier helper, the nft queue statement, NAT) and prints the rules and daemon options\n"
+    "that match. Exit status 0 when ftpgate can run here, 1 when something it needs is missing.\n"
+    "Needs root (CAP_NET_ADMIN).\n";
 
 bool shell_ok(const char* cmd) { return std::system(cmd) == 0; }
 
@@ -26,7 +34,14 @@ void report(bool ok, const std::string& what, const std::string& detail) {
 
 }  // namespace
 
-int check_command(int, char**) {
+int check_command(int argc, char** argv) {
+  if (argc > 0) {
+    const std::string_view arg = argv[0];
+    const bool help = arg == "-h" || arg == "--help";
+    (help ? std::cout : std::cerr) << (help ? "" : "ftpgate check: unknown option '" + std::string(arg) + "'\n")
+                                   << kUsage;
+    return help ? 0 : 2;
+  }
   std::cout << "ftpgate check: what this kernel offers\n";
   // NFQUEUE: bind a queue number nobody should use, then let it go.
   bool nfqueue = false;

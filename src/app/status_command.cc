@@ -90,6 +90,10 @@ int status_command(int argc, char** argv) {
   std::string format = "prometheus";
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
     if (a == "--socket" && i + 1 < argc) {
       path = argv[++i];
     } else if (a == "--format" && i + 1 < argc) {

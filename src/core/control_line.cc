@@ -69,8 +69,7 @@ ReplyLine parse_reply_line(std::string_view line) {
   r.is_reply_start = true;
   r.code = static_cast<uint16_t>((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
   r.continues = line.size() > 3 && line[3] == '-';
-  r.text_offset = line.size() > 3 ? 4 : 3;
-  r.text = line.substr(r.text_offset);
+  r.text = line.substr(line.size() > 3 ? 4 : 3);
   return r;
 }
 

@@ -35,8 +35,7 @@ struct ReplyLine {
   bool is_reply_start = false;  // the line starts with three digits and ' ', '-' or its end
   uint16_t code = 0;
   bool continues = false;       // "227-..." opens a multi-line reply
-  std::string_view text;        // after "ddd " / "ddd-"
-  size_t text_offset = 0;
+  std::string_view text;        // after "ddd " / "ddd-" (a view into the line)
 };
 
 ReplyLine parse_reply_line(std::string_view line);

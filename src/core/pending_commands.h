@@ -31,7 +31,6 @@ class PendingCommands {
     if (is_active_offer(v)) --active_offers_;
     return v;
   }
-  Verb front() const { return count_ ? ring_[head_] : Verb::kOther; }
   bool empty() const { return count_ == 0; }
   uint32_t size() const { return count_; }
   // A PORT/EPRT/LPRT is waiting for its reply (kept as a count: checked on every PORT).

@@ -27,6 +27,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Command c = parse_command(in);
   if (c.argument_offset > in.size()) std::abort();
   const ReplyLine r = parse_reply_line(in);
-  if (r.is_reply_start && (r.code > 999 || r.text_offset > in.size())) std::abort();
+  if (r.is_reply_start && (r.code > 999 || r.text.data() + r.text.size() != in.data() + in.size())) std::abort();
   return 0;
 }
