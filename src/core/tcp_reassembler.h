@@ -57,9 +57,9 @@ class TcpReassembler {
   }
 
   // The peer acknowledged bytes up to `acked` (widened) that never passed here: the capture lost
-  // them or they bypassed the gateway. Moves past the hole; returns true if it did. The caller
-  // must reset its line assembler, then call drain().
-  // Returns the number of bytes skipped (0: nothing to skip).
+  // them or they bypassed the gateway. Moves past the hole (never past buffered bytes) and
+  // returns how many bytes it skipped (0: nothing to skip). The caller must resynchronise its
+  // line assembler, then call drain().
   uint64_t skip_gap(uint64_t acked);
 
   template <class Deliver>

@@ -53,8 +53,9 @@ class NfQueue {
   // Reads what is available (non-blocking) and calls on_packet for each packet, then accepts
   // the kBatch packets read with one batch verdict (NFQNL_MSG_VERDICT_BATCH: all ids up to the
   // highest; at most kMaxBatch per verdict), so a burst costs one verdict syscall; on_packet
-  // has finished its work (the expectation is installed) before the verdict. While packets are
-  // held, the batch stops below the oldest and later ones are accepted one by one.
+  // has finished its work (the expectation is installed) before the verdict. While any packet
+  // is held, a batch verdict would release it too: the kBatch packets are then accepted one by
+  // one.
   // Returns false on a fatal socket error.
   bool receive(const std::function<Fate(const QueuedPacket&)>& on_packet);
   // NF_ACCEPT for one packet. Returns 0 or -errno.

@@ -1,0 +1,187 @@
+#include "core/ftp_dialogue.h"
+
+#include <cstring>
+
+#include "core/control_line.h"
+
+namespace ftpgate {
+namespace {
+
+// An offer of `form` parsed from `base` (a view into `line`, whose first byte is at stream
+// position `at`); ep's offsets count from `base`. A text that did not parse has no position.
+Offer make_offer(const EndpointForm& form, const DataEndpoint& ep, std::string_view base,
+                 std::string_view line, uint64_t at) {
+  Offer o;
+  o.form = &form;
+  o.endpoint = ep;
+  o.line = line;
+  if (ep.ok()) {
+    o.text_at = at + static_cast<uint64_t>(base.data() - line.data()) + ep.begin;
+    o.text = base.substr(ep.begin, ep.end - ep.begin);
+  }
+  return o;
+}
+
+}  // namespace
+
+void FtpDialogue::on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at,
+                          const Policy& policy, Counters& counters, DialogueEvents& ev) {
+  if (kind == LineKind::kTailAfterGap) {
+    // One command whose start was lost: it is answered like any other, but by a reply that
+    // cannot be paired with what it asked.
+    if (dir == Direction::kToServer && !pending_.push(Verb::kUnseen, policy.max_pending_commands))
+      ev.on_refusal(dir, Reason::kPendingCommandLimit, line);
+    return;
+  }
+  bool parse_it = true;
+  if (kind == LineKind::kTooLong) {
+    ev.on_refusal(dir, Reason::kLineTooLong, line);
+    parse_it = false;
+  } else if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+    ev.on_refusal(dir, Reason::kNulInLine, line);
+    parse_it = false;
+  }
+  if (dir == Direction::kToServer) {
+    ++counters.lines_to_server;
+    on_command(line, parse_it, at, policy, counters, ev);
+  } else {
+    ++counters.lines_to_client;
+    on_reply(line, parse_it, at, policy, counters, ev);
+  }
+}
+
+void FtpDialogue::on_command(std::string_view line, bool parse_it, uint64_t at,
+                             const Policy& policy, Counters& counters, DialogueEvents& ev) {
+  constexpr Direction kDir = Direction::kToServer;
+  Verb remembered = Verb::kOther;
+  if (parse_it) {
+    const ReplyLine as_reply = parse_reply_line(line);
+    if (policy.refuse_wrong_direction && as_reply.is_reply_start && form_of_reply(as_reply.code)) {
+      ev.on_refusal(kDir, Reason::kReplyFromClient, line);
+    } else {
+      const Command cmd = parse_command(line);
+      remembered = cmd.verb;
+      if (cmd.verb == Verb::kUser) remember_user(cmd.argument, policy, counters);
+      if (const EndpointForm* form = form_of_command(cmd.verb)) {
+        if (policy.refuse_unanswered_port && pending_.contains_active_offer()) {
+          ev.on_refusal(kDir, Reason::kPortUnanswered, line);
+        } else {
+          DataEndpoint ep = form->parse(cmd.argument);
+          ep.begin += cmd.argument_offset;
+          ep.end += cmd.argument_offset;
+          ev.on_offer(kDir, make_offer(*form, ep, line, line, at));
+        }
+      }
+    }
+  }
+  if (!pending_.push(remembered, policy.max_pending_commands))
+    ev.on_refusal(kDir, Reason::kPendingCommandLimit, line);
+}
+
+void FtpDialogue::on_reply(std::string_view line, bool parse_it, uint64_t at,
+                           const Policy& policy, Counters& counters, DialogueEvents& ev) {
+  const ReplyLine r = parse_reply_line(line);
+  if (in_multiline_) {
+    // RFC 959 4.2: only "<same code><SP>" ends a multi-line reply; lines in between are text,
+    // whatever digits they start with.
+    const bool ends = r.is_reply_start && !r.continues && r.code == multiline_code_;
+    if (!ends) {
+      const EndpointForm* form = form_of_reply(multiline_code_);
+      if (parse_it && form != nullptr && !multiline_endpoint_.ok()) {
+        const Offer o = make_offer(*form, form->parse(line), line, line, at);
+        multiline_endpoint_ = o.endpoint;
+        multiline_text_at_ = o.text_at;
+        multiline_text_.assign(o.text);
+      }
+      return;
+    }
+    in_multiline_ = false;
+    return finish_reply(r.code, parse_it ? r.text : std::string_view{}, line, parse_it, at, policy,
+                        counters, ev);
+  }
+  if (!r.is_reply_start) {
+    if (parse_it && policy.refuse_wrong_direction && form_of_command(parse_command(line).verb))
+      ev.on_refusal(Direction::kToClient, Reason::kCommandFromServer, line);
+    return;
+  }
+  multiline_endpoint_ = DataEndpoint{};
+  if (r.continues) {
+    in_multiline_ = true;
+    multiline_code_ = r.code;
+    const EndpointForm* form = form_of_reply(r.code);
+    if (parse_it && form != nullptr) {
+      const Offer o = make_offer(*form, form->parse(r.text), r.text, line, at);
+      multiline_endpoint_ = o.endpoint;
+      multiline_text_at_ = o.text_at;
+      multiline_text_.assign(o.text);
+    }
+    return;
+  }
+  finish_reply(r.code, r.text, line, parse_it, at, policy, counters, ev);
+}
+
+void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string_view line,
+                               bool parse_it, uint64_t at, const Policy& policy,
+                               Counters& counters, DialogueEvents& ev) {
+  constexpr Direction kDir = Direction::kToClient;
+  Verb answered = Verb::kOther;
+  bool unseen = false;
+  if (is_final_code(code)) {
+    unseen = answers_unseen_command();
+    if (!unseen) {
+      answered = pending_.pop();
+      unseen = answered == Verb::kUnseen;
+    }
+    if (unseen) ++counters.replies_to_unseen_commands;
+  }
+  if (const EndpointForm* form = form_of_reply(code)) {
+    // A passive reply to a command lost in a gap is believed (its address is still checked).
+    if (policy.require_pending_passive && !unseen && answered != form->verb)
+      return ev.on_refusal(kDir, Reason::kUnsolicitedReply, line);
+    if (multiline_endpoint_.ok()) {
+      Offer o;
+      o.form = form;
+      o.endpoint = multiline_endpoint_;
+      o.text_at = multiline_text_at_;
+      o.text = multiline_text_;
+      o.line = line;
+      return ev.on_offer(kDir, o);
+    }
+    if (!parse_it) return;
+    return ev.on_offer(kDir, make_offer(*form, form->parse(text), text, line, at));
+  }
+  if (code == 234 && answered == Verb::kAuthTls) {
+    tls_started();
+    ev.on_tls_start();
+  }
+}
+
+void FtpDialogue::lost_in_gap(uint64_t client_position) {
+  pending_.clear();
+  unpaired_until_ = client_position;
+}
+
+void FtpDialogue::resume(Direction dir) {
+  if (dir == Direction::kToServer) {
+    pending_.clear();
+  } else {
+    in_multiline_ = false;
+  }
+}
+
+void FtpDialogue::tls_started() {
+  pending_.clear();
+  in_multiline_ = false;
+}
+
+void FtpDialogue::remember_user(std::string_view name, const Policy& policy, Counters& counters) {
+  // Who opened which data port: logged with each decision. Bounded per session.
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  if (name.size() > policy.max_user_name_length) {
+    name = name.substr(0, policy.max_user_name_length);
+    ++counters.user_names_truncated;
+  }
+  user_.assign(name);
+}
+
+}  // namespace ftpgate

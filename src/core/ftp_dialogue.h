@@ -1,0 +1,78 @@
+#pragma once
+// The FTP dialogue of one control connection: commands and replies as lines, paired in order
+// (RFC 959 section 4.2: each final reply answers the oldest unanswered command), multi-line
+// replies, and the data endpoints the lines offer. A 227/228/229 is an offer only as the answer
+// to PASV/LPSV/EPSV; a PORT/EPRT/LPRT only from the client. What the offers are worth is for
+// judge_offer (offer.h) to say.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/counters.h"
+#include "core/data_endpoint_parser.h"
+#include "core/flow.h"
+#include "core/line_assembler.h"
+#include "core/offer.h"
+#include "core/pending_commands.h"
+#include "core/policy.h"
+
+namespace ftpgate {
+
+class DialogueEvents {
+ public:
+  virtual ~DialogueEvents() = default;
+  virtual void on_offer(Direction dir, const Offer& offer) = 0;
+  virtual void on_refusal(Direction dir, Reason r, std::string_view line) = 0;
+  // AUTH TLS/SSL answered 234: both directions are TLS from the next byte on.
+  virtual void on_tls_start() = 0;
+};
+
+class FtpDialogue {
+ public:
+  // A line of `dir` (from StreamReader) whose first byte is at stream position `at`.
+  void on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at,
+               const Policy& policy, Counters& counters, DialogueEvents& ev);
+
+  // Commands (or their replies) were lost in a gap: how many is unknown, so the queue of pending
+  // commands no longer says which reply answers which. Every client byte up to
+  // `client_position`, seen or lost, was sent before the gap ended; a reply the server sent
+  // before it received anything beyond that answers one of those commands.
+  void lost_in_gap(uint64_t client_position);
+  // The server segment being read acknowledges the client's stream up to this position.
+  void reply_acknowledges(uint64_t client_position) { reply_acks_client_up_to_ = client_position; }
+  // What was said inside TLS is unknown: commands (to server) or a multi-line reply (to client)
+  // start afresh where a direction reads lines again.
+  void resume(Direction dir);
+  void tls_started();
+
+  // A multi-line 227/228/229 is open: its endpoint may lie in a line already released.
+  bool multiline_passive_open() const { return in_multiline_ && form_of_reply(multiline_code_) != nullptr; }
+  std::string_view user() const { return user_; }
+
+ private:
+  void on_command(std::string_view line, bool parse_it, uint64_t at, const Policy& policy,
+                  Counters& counters, DialogueEvents& ev);
+  void on_reply(std::string_view line, bool parse_it, uint64_t at, const Policy& policy,
+                Counters& counters, DialogueEvents& ev);
+  void finish_reply(uint16_t code, std::string_view text, std::string_view line, bool parse_it,
+                    uint64_t at, const Policy& policy, Counters& counters, DialogueEvents& ev);
+  void remember_user(std::string_view name, const Policy& policy, Counters& counters);
+  bool answers_unseen_command() const {
+    return unpaired_until_ != 0 && reply_acks_client_up_to_ <= unpaired_until_;
+  }
+
+  PendingCommands pending_;
+  // Client stream position up to which commands may have been lost in a gap (0: no gap), and
+  // the client position the server segment being read acknowledges.
+  uint64_t unpaired_until_ = 0;
+  uint64_t reply_acks_client_up_to_ = 0;
+  // Multi-line reply in progress ("227-" ... "227 ").
+  bool in_multiline_ = false;
+  uint16_t multiline_code_ = 0;
+  DataEndpoint multiline_endpoint_;  // first endpoint found in a multi-line 227/228/229
+  uint64_t multiline_text_at_ = 0;   // ... where its text lies in the stream, and a copy of it
+  std::string multiline_text_;
+  std::string user_;                 // the last USER argument (policy.max_user_name_length)
+};
+
+}  // namespace ftpgate
