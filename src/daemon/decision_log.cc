@@ -2,29 +2,16 @@
 
 #include <chrono>
 
+#include "util/decision_json.h"
 #include "util/json_writer.h"
 
 namespace ftpgate {
 namespace {
 
-constexpr size_t kMaxLoggedLine = 120;
 
 int64_t wall_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-void json_head(JsonObject& o, std::string_view event, const Action& a) {
-  o.fixed6("ts", wall_micros()).str("event", event);
-  if (a.flow != nullptr) {
-    o.open("control")
-        .str("client", a.flow->client.to_string())
-        .num("client_port", a.flow->client_port)
-        .str("server", a.flow->server.to_string())
-        .num("server_port", a.flow->server_port)
-        .end();
-  }
-  if (!a.user.empty()) o.str("user", a.user);
 }
 
 // Peer-supplied text in a text log line: bytes outside printable ASCII as \xNN, so a USER
@@ -74,10 +61,7 @@ void DecisionLog::expectation(const Action& a, const InstallOutcome& r) {
   std::string s;
   if (format_ == LogFormat::kJson) {
     JsonObject o(s);
-    json_head(o, "expect", a);
-    o.str("mode", mode).str("cmd", announcement_name(e.announcement));
-    o.str("line", a.line.substr(0, kMaxLoggedLine));
-    o.open("data").str("src", e.src.to_string()).str("dst", e.dst.to_string()).num("dport", e.dport).end();
+    write_decision_json(o, a, wall_micros());
     o.str("result", r.installed ? "installed" : "not_installed").str("detail", r.detail);
     if (!r.nat_to.empty()) o.open("nat").str("to", r.nat_to).str("as", r.nat_as).end();
     if (!r.rewrite_old.empty()) o.open("rewrite").str("old", r.rewrite_old).str("new", r.rewrite_new).end();
@@ -105,8 +89,7 @@ void DecisionLog::action(const Action& a) {
   std::string s;
   if (format_ == LogFormat::kJson) {
     JsonObject o(s);
-    json_head(o, event, a);
-    if (refusal) o.str("reason", reason_name(a.reason)).str("line", a.line.substr(0, kMaxLoggedLine));
+    write_decision_json(o, a, wall_micros());
     o.close();
   } else {
     s = event;
@@ -117,7 +100,7 @@ void DecisionLog::action(const Action& a) {
     text_head(s, a);
     if (refusal) {
       s += " line \"";
-      append_printable(s, a.line.substr(0, kMaxLoggedLine));
+      append_printable(s, a.line.substr(0, kMaxDecisionLine));
       s += '"';
     }
   }

@@ -4,8 +4,9 @@
 //     expect active PORT control 198.51.100.2:40000 -> 203.0.113.2:21 user alice data
 //       203.0.113.2 -> 198.51.100.2:50000: installed, timeout 30s (helper sane)
 //     reject bounce_address control ... user alice line "PORT 10,0,0,9,4,1"
-//   json (--log-format json): the same facts as one object per line,
-//     {"ts":1795428406.766150,"event":"expect","mode":"active","cmd":"PORT",
+//   json (--log-format json): the same facts as one object per line, in the form `ftpgate
+//   replay` writes too (util/decision_json.h), with what only the daemon knows after it:
+//     {"event":"expect","ts":1795428406.766150,"mode":"active","cmd":"PORT",
 //      "control":{"client":...,"client_port":...,"server":...,"server_port":...},
 //      "user":"alice","line":"PORT 198,51,100,2,195,80","data":{"src":...,"dst":...,"dport":...},
 //      "result":"installed","detail":"timeout 30s (helper sane)",

@@ -7,19 +7,11 @@
 #include "core/engine.h"
 #include "pcap/link_layer.h"
 #include "pcap/pcap_file.h"
+#include "util/decision_json.h"
 #include "util/json_writer.h"
 
 namespace ftpgate {
 namespace {
-
-void write_control(JsonObject& o, const ControlFlow& f) {
-  o.open("control")
-      .str("client", f.client.to_string())
-      .num("client_port", f.client_port)
-      .str("server", f.server.to_string())
-      .num("server_port", f.server_port)
-      .end();
-}
 
 // Prints the engine's actions as JSON lines. Session close/expiry events are the daemon's
 // business and are not printed.
@@ -33,42 +25,14 @@ class JsonLinesSink : public ActionSink {
       return;
     line_.clear();
     JsonObject o(line_);
-    switch (a.kind) {
-      case Action::Kind::kExpect: {
-        const Expectation& e = a.expectation;
-        o.str("event", "expect").fixed6("ts", a.now);
-        o.str("mode", e.mode == DataMode::kActive ? "active" : "passive");
-        o.str("cmd", announcement_name(e.announcement));
-        write_control(o, *a.flow);
-        o.open("data").str("src", e.src.to_string()).str("dst", e.dst.to_string());
-        o.num("dport", e.dport).end();
-        write_rewrite(o, a);
-        break;
-      }
-      case Action::Kind::kReject:
-      case Action::Kind::kAnomaly:
-        o.str("event", a.kind == Action::Kind::kReject ? "reject" : "anomaly").fixed6("ts", a.now);
-        write_control(o, *a.flow);
-        o.str("reason", reason_name(a.reason));
-        o.str("direction", a.direction == Direction::kToServer ? "to_server" : "to_client");
-        o.str("line", a.line.substr(0, kMaxPrintedLine));
-        break;
-      case Action::Kind::kEvent:
-        o.str("event", session_event_name(a.event)).fixed6("ts", a.now);
-        write_control(o, *a.flow);
-        if (a.event == SessionEvent::kTlsStart)
-          o.str("note", "control channel encrypted: nothing is admitted until it is clear again");
-        if (a.event == SessionEvent::kTlsEnd || a.event == SessionEvent::kResume)
-          o.str("direction", a.direction == Direction::kToServer ? "to_server" : "to_client");
-        break;
-    }
+    write_decision_json(o, a, a.now);
+    if (a.kind == Action::Kind::kExpect) write_rewrite(o, a);
     o.close();
     line_ += '\n';
     out_ << line_;
   }
 
  private:
-  static constexpr size_t kMaxPrintedLine = 200;
   // The rewrite a NATed gateway would make of the announcing line, planned as the daemon
   // plans it; the port stays the announced one (the daemon moves it only where the kernel says
   // another control connection expects it already).

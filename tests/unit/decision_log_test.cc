@@ -70,8 +70,8 @@ TEST(DecisionLog, JsonCarriesTheSameFactsEscaped) {
   std::string expect, reject;
   std::getline(lines, expect);
   std::getline(lines, reject);
-  EXPECT_EQ(expect.rfind("{\"ts\":", 0), 0u) << expect;
-  EXPECT_NE(expect.find("\"event\":\"expect\",\"control\":{\"client\":\"198.51.100.2\",\"client_port\":40000,"
+  EXPECT_EQ(expect.rfind("{\"event\":\"expect\",\"ts\":", 0), 0u) << expect;
+  EXPECT_NE(expect.find("\"mode\":\"active\",\"cmd\":\"PORT\",\"control\":{\"client\":\"198.51.100.2\",\"client_port\":40000,"
                         "\"server\":\"203.0.113.2\",\"server_port\":21},\"user\":\"al\\\"ice\\u0001\""),
             std::string::npos) << expect;
   EXPECT_NE(expect.find("\"data\":{\"src\":\"203.0.113.2\",\"dst\":\"198.51.100.2\",\"dport\":50000},"
@@ -79,7 +79,7 @@ TEST(DecisionLog, JsonCarriesTheSameFactsEscaped) {
   EXPECT_NE(expect.find("\"rewrite\":{\"old\":\"198,51,100,2,195,80\",\"new\":\"203,0,113,1,195,80\"}}"),
             std::string::npos) << expect;
   EXPECT_NE(reject.find("\"event\":\"reject\""), std::string::npos) << reject;
-  EXPECT_NE(reject.find("\"reason\":\"bounce_address\",\"line\":\"PORT 10,0,0,9,195,80\"}"),
+  EXPECT_NE(reject.find("\"reason\":\"bounce_address\",\"direction\":\"to_server\",\"line\":\"PORT 10,0,0,9,195,80\"}"),
             std::string::npos) << reject;
 }
 
