@@ -180,7 +180,9 @@ int run_daemon(DaemonOptions options) {
   PacketPath path(cfg.policy, cfg.control_ports, gateway, cfg.nat);
   Engine& engine = path.engine();
   DaemonCounters dc;
-  LatencyHistogram latency;  // from reading a packet to its verdict decision
+  LatencyHistogram latency;           // from reading a packet to its verdict
+  LatencyHistogram decision_latency;  // ... of the packets that carried an expectation decision
+  std::vector<QueuedPacket> packets;  // one receive's, reused
   // Verdicts for packets held earlier, on the queue that holds them.
   auto settle_held = [&](const std::vector<QueuedId>& ids, bool accept) {
     for (const QueuedId& h : ids)
@@ -206,8 +208,8 @@ int run_daemon(DaemonOptions options) {
   auto status_text = [&] {
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
-    return format_status(engine.counters(), gateway.counters(), path.counters(), path.held(),
-                         latency, dc, qs);
+    return format_status(StatusSources{engine.counters(), gateway.counters(), path.counters(),
+                                       path.held(), latency, decision_latency, dc, qs});
   };
   MetricsServer metrics_server(status_text);
   if (status.get() >= 0) metrics_server.add_listener(status.get());
@@ -251,39 +253,43 @@ int run_daemon(DaemonOptions options) {
       const uint64_t tag = events[i].data.u64;
       if (tag < queues.size()) {
         NfQueue& q = queues[tag];
-        const bool ok = q.receive([&](const QueuedPacket& p) {
-          ++dc.packets;
-          const Micros read_at = monotonic_micros();
-          struct Observe {
-            LatencyHistogram& h;
-            Micros from;
-            ~Observe() { h.observe(static_cast<uint64_t>(monotonic_micros() - from)); }
-          } observe{latency, read_at};
-          // One fail-open policy: whatever happens while judging, the packet is accepted.
-          try {
-            PacketDecision d;
-            if (path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d) !=
-                DecodeStatus::kOk)
-              ++dc.undecodable;
-            settle_held(d.release, true);
-            settle_held(d.drop, false);
-            switch (d.fate) {
-              case PacketDecision::Fate::kAccept: return NfQueue::Fate::kBatch;
-              case PacketDecision::Fate::kHold: return NfQueue::Fate::kHeld;
-              case PacketDecision::Fate::kDrop: q.verdict(p.id, false); return NfQueue::Fate::kDecided;
-              case PacketDecision::Fate::kAcceptChanged:
-                q.verdict(p.id, true, d.packet);
-                return NfQueue::Fate::kDecided;
-            }
-          } catch (...) {
-            ++dc.fail_open_accepts;
+        // Each receive's packets are judged, then their verdicts sent at once: a packet never
+        // waits for ones read after it.
+        for (;;) {
+          const NfQueue::Read r = q.read(packets);
+          if (r == NfQueue::Read::kNothing) break;
+          if (r == NfQueue::Read::kFailed) {
+            std::cerr << "ftpgate: NFQUEUE " << q.number() << " socket failed: "
+                      << std::strerror(errno) << '\n';
+            return 1;
           }
-          return NfQueue::Fate::kBatch;
-        });  // kBatch packets are accepted with one batch verdict
-        if (!ok) {
-          std::cerr << "ftpgate: NFQUEUE " << q.number() << " socket failed: "
-                    << std::strerror(errno) << '\n';
-          return 1;
+          const Micros read_at = monotonic_micros();
+          size_t carried_decisions = 0;
+          for (const QueuedPacket& p : packets) {
+            ++dc.packets;
+            // One fail-open policy: whatever happens while judging, the packet is accepted.
+            try {
+              PacketDecision d;
+              if (path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d) != DecodeStatus::kOk)
+                ++dc.undecodable;
+              settle_held(d.release, true);
+              settle_held(d.drop, false);
+              carried_decisions += d.carried_decision ? 1 : 0;
+              switch (d.fate) {
+                case PacketDecision::Fate::kAccept: q.accept_later(p.id); break;
+                case PacketDecision::Fate::kHold: q.hold(p.id); break;
+                case PacketDecision::Fate::kDrop: q.verdict(p.id, false); break;
+                case PacketDecision::Fate::kAcceptChanged: q.verdict(p.id, true, d.packet); break;
+              }
+            } catch (...) {
+              ++dc.fail_open_accepts;
+              q.accept_later(p.id);
+            }
+          }
+          q.settle();
+          const auto waited = static_cast<uint64_t>(monotonic_micros() - read_at);
+          for (size_t k = 0; k < packets.size(); ++k) latency.observe(waited);
+          for (size_t k = 0; k < carried_decisions; ++k) decision_latency.observe(waited);
         }
       } else if (tag == kTimer) {
         uint64_t expirations;

@@ -72,21 +72,22 @@ void Gateway::install(const Action& a, ControlState& s) {
   ExpectationRequest req;
   req.timeout_s = static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000);
   std::optional<EndpointRewrite> rewrite;
-  auto attempt = [&] {
+  int rc = 0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
     req.master = s.conntrack->orig;
-    if (nat_.rewrite && s.conntrack->nated()) return install_nated(a, s, req, rewrite, out);
-    req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
-    return ct_.install(req);
-  };
-  int rc = attempt();
-  if (rc == -ENOENT) {
+    if (nat_.rewrite && s.conntrack->nated()) {
+      rc = install_nated(a, s, req, rewrite, out);
+    } else {
+      req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
+      rc = ct_.install(req);
+    }
+    if (rc != -ENOENT || attempt == 1) break;
     // The control connection's conntrack went away (flushed, or timed out and re-created):
     // look it up again once.
     if (!look_up_control(f, s)) {
       out.detail = missing_reason_;
       return log_.expectation(a, out);
     }
-    rc = attempt();
   }
   if (rc == 0) {
     ++counters_.expectations_installed;
@@ -227,6 +228,10 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
 }
 
 void Gateway::end_session(ControlState& s) {
+  for (std::vector<HeldSegment>& held : s.held) {
+    for (const HeldSegment& h : held) released_.push_back(h.id);
+    held.clear();
+  }
   if (!s.conntrack) return;
   for (const InstalledExpectation& i : s.installed) {
     // Only this control connection's own: another may expect the same tuple by now.

@@ -93,6 +93,11 @@ class Gateway : public ActionSink {
   // None of them could be made: remove their expectations, count and log why.
   void rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewrite>& rewrites,
                           RewriteFailure why);
+  // Appends the segments that sessions which ended were still holding (to accept unchanged).
+  void take_released(std::vector<QueuedId>& ids) {
+    ids.insert(ids.end(), released_.begin(), released_.end());
+    released_.clear();
+  }
 
  private:
   void install(const Action& a, ControlState& s);
@@ -110,6 +115,7 @@ class Gateway : public ActionSink {
   std::string missing_reason_;  // why the last look_up_control failed
   GatewayCounters counters_;
   std::vector<EndpointRewrite> rewrites_;  // planned while the current segment is judged
+  std::vector<QueuedId> released_;         // held by sessions that ended
 };
 
 }  // namespace ftpgate

@@ -13,15 +13,6 @@ int64_t relative(uint32_t seq, uint32_t base) { return static_cast<int32_t>(seq 
 
 }  // namespace
 
-void PacketPath::on_action(const Action& a) {
-  const bool ends = a.kind == Action::Kind::kEvent &&
-                    (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired);
-  if (ControlState* cs = ends ? find_control_state(a.session) : nullptr) {
-    for (Direction d : {Direction::kToServer, Direction::kToClient}) take_held(*cs, d, ended_holding_);
-  }
-  gateway_.on_action(a);
-}
-
 DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
                                PacketDecision& out) {
   out = PacketDecision{};
@@ -31,9 +22,10 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   ControlFlow flow;
   Direction dir;
   if (!engine_.classify(seg, flow, dir)) return d.status;
+  const uint64_t decided_before = engine_.counters().expectations;
   auto finish = [&] {
-    out.release.insert(out.release.end(), ended_holding_.begin(), ended_holding_.end());
-    ended_holding_.clear();
+    collect_released(out.release);
+    out.carried_decision = engine_.counters().expectations != decided_before;
     return d.status;
   };
 
@@ -179,9 +171,15 @@ void PacketPath::take_held(ControlState& cs, Direction dir, std::vector<QueuedId
   held.clear();
 }
 
+void PacketPath::collect_released(std::vector<QueuedId>& ids) {
+  const size_t before = ids.size();
+  gateway_.take_released(ids);
+  held_ -= ids.size() - before;
+}
+
 std::vector<QueuedId> PacketPath::release_expired(Micros now) {
   std::vector<QueuedId> ids;
-  ids.swap(ended_holding_);
+  collect_released(ids);
   if (held_ == 0) return ids;
   engine_.for_each_session([&](Session& s) {
     ControlState* cs = find_control_state(&s);

@@ -14,8 +14,8 @@
 // counted, the expectation withdrawn). A retransmission of a rewritten segment is rewritten the
 // same way.
 //
-// The packet path owns the engine and stands between it and the gateway: it sees a session's
-// end first, so the segments that session still holds are released.
+// The packet path owns the engine, whose decisions go to the gateway; segments held by a
+// session that ended are released with the next verdicts (Gateway::take_released).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +37,7 @@ struct PacketDecision {
   std::string packet;  // kAcceptChanged: the rebuilt packet
   std::vector<QueuedId> release;
   std::vector<QueuedId> drop;
+  bool carried_decision = false;  // the packet completed a line the engine decided an expectation on
 };
 
 // X(field, "metric_name")
@@ -54,18 +55,15 @@ struct PacketPathCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_PACKET_PATH_COUNTERS)
 };
 
-class PacketPath : public ActionSink {
+class PacketPath {
  public:
   PacketPath(const Policy& policy, const std::vector<uint16_t>& control_ports, Gateway& gateway,
              const NatSettings& nat)
-      : engine_(policy, control_ports, *this), gateway_(gateway), nat_(nat) {}
+      : engine_(policy, control_ports, gateway), gateway_(gateway), nat_(nat) {}
 
   DecodeStatus judge(QueuedId id, std::string_view packet, Micros now, PacketDecision& out);
   // Held packets whose time is up, and those of sessions that ended (to accept unchanged).
   std::vector<QueuedId> release_expired(Micros now);
-
-  // The engine's sink: a session that ends releases what it holds, then the gateway hears of it.
-  void on_action(const Action& a) override;
 
   Engine& engine() { return engine_; }
   const Engine& engine() const { return engine_; }
@@ -80,13 +78,14 @@ class PacketPath : public ActionSink {
              std::string_view packet, const TcpSegment& seg, Direction dir, PacketDecision& out);
   // Removes the held packets of one direction, appending their ids.
   void take_held(ControlState& cs, Direction dir, std::vector<QueuedId>& ids);
+  // Appends the held packets of sessions that ended.
+  void collect_released(std::vector<QueuedId>& ids);
 
   Engine engine_;
   Gateway& gateway_;
   NatSettings nat_;
   PacketPathCounters counters_;
-  size_t held_ = 0;                     // held segments in all sessions (nat.max_held_packets)
-  std::vector<QueuedId> ended_holding_;  // held by sessions that ended: to release
+  size_t held_ = 0;  // held segments in all sessions (nat.max_held_packets)
 };
 
 }  // namespace ftpgate

@@ -17,31 +17,29 @@ void line(std::string& out, std::string_view n, uint64_t v) {
 }
 }  // namespace
 
-std::string format_status(const Counters& c, const GatewayCounters& g,
-                          const PacketPathCounters& pp, uint64_t pp_held_now,
-                          const LatencyHistogram& latency, const DaemonCounters& d,
-                          const std::vector<NfQueueStats>& queues) {
+std::string format_status(const StatusSources& s) {
   std::string out;
   auto put = [&](std::string_view name, uint64_t v) { line(out, name, v); };
   // The queues' figures summed, in their list's order.
   std::vector<std::pair<std::string_view, uint64_t>> queue_sums;
   NfQueueStats{}.for_each([&](std::string_view name, uint64_t) { queue_sums.emplace_back(name, 0); });
-  for (const NfQueueStats& q : queues) {
+  for (const NfQueueStats& q : s.queues) {
     size_t i = 0;
     q.for_each([&](std::string_view, uint64_t v) { queue_sums[i++].second += v; });
   }
   for (const auto& [name, v] : queue_sums) put(name, v);
-  d.for_each(put);
-  c.for_each(put);
-  g.for_each(put);
-  pp.for_each(put);
-  put("held_segments", pp_held_now);
-  latency.append_prometheus(out, "verdict_latency_seconds");
+  s.daemon.for_each(put);
+  s.engine.for_each(put);
+  s.gateway.for_each(put);
+  s.path.for_each(put);
+  put("held_segments", s.held_now);
+  s.latency.append_prometheus(out, "verdict_latency_seconds");
+  s.decision_latency.append_prometheus(out, "decision_verdict_latency_seconds");
   out += "# TYPE ftpgate_refusals_total counter\n";
   for (size_t i = 0; i < kReasonCount; ++i) {
     out += "ftpgate_refusals_total{reason=\"";
     out += reason_name(static_cast<Reason>(i));
-    out += "\"} " + std::to_string(c.reasons[i]) + "\n";
+    out += "\"} " + std::to_string(s.engine.reasons[i]) + "\n";
   }
   return out;
 }

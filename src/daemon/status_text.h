@@ -21,11 +21,20 @@ struct DaemonCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_DAEMON_COUNTERS)
 };
 
+// What the status shows, read where it lives.
+struct StatusSources {
+  const Counters& engine;
+  const GatewayCounters& gateway;
+  const PacketPathCounters& path;
+  uint64_t held_now;
+  const LatencyHistogram& latency;           // every packet: read to verdict
+  const LatencyHistogram& decision_latency;  // packets that carried an expectation decision
+  const DaemonCounters& daemon;
+  const std::vector<NfQueueStats>& queues;
+};
+
 // Every figure in the Prometheus text format (0.0.4): "# TYPE" then the sample; the refusal
-// reasons as one labelled counter; the verdict latency as a histogram.
-std::string format_status(const Counters& engine, const GatewayCounters& gateway,
-                          const PacketPathCounters& path, uint64_t held_now,
-                          const LatencyHistogram& latency, const DaemonCounters& daemon,
-                          const std::vector<NfQueueStats>& queues);
+// reasons as one labelled counter; the verdict latencies as histograms.
+std::string format_status(const StatusSources& s);
 
 }  // namespace ftpgate

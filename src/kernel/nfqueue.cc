@@ -46,15 +46,6 @@ int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len) {
   return sock_.request(nlh);
 }
 
-namespace {
-struct ReceiveCtx {
-  const std::function<NfQueue::Fate(const QueuedPacket&)>* on_packet;
-  NfQueueStats* stats;
-  std::vector<uint32_t>* batch;
-  std::set<uint32_t>* held;
-};
-}  // namespace
-
 void NfQueue::settle() {
   if (batch_.empty()) return;
   if (held_.empty()) {
@@ -67,15 +58,45 @@ void NfQueue::settle() {
     }
     accept_up_to(max_id);
   } else {
-    // A batch verdict would release the held packets too: accept one by one.
     for (uint32_t id : batch_) accept(id);
   }
   batch_.clear();
 }
 
-bool NfQueue::receive(const std::function<Fate(const QueuedPacket&)>& on_packet) {
-  ReceiveCtx ctx{&on_packet, &stats_, &batch_, &held_};
-  int in_batch = 0;
+namespace {
+struct ReadCtx {
+  std::vector<QueuedPacket>* out;
+  NfQueueStats* stats;
+  std::vector<uint32_t>* batch;
+};
+
+int parse_packet(const nlmsghdr* nlh, void* data) {
+  auto* c = static_cast<ReadCtx*>(data);
+  nlattr* attr[NFQA_MAX + 1] = {};
+  if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == nullptr) {
+    ++c->stats->malformed;
+    return MNL_CB_OK;
+  }
+  const auto* ph = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attr[NFQA_PACKET_HDR]));
+  QueuedPacket p;
+  p.id = ntohl(ph->packet_id);
+  const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+  p.queue = ntohs(nfg->res_id);
+  ++c->stats->received;
+  if (attr[NFQA_PAYLOAD] == nullptr) {
+    ++c->stats->malformed;  // accepted with the batch
+    c->batch->push_back(p.id);
+    return MNL_CB_OK;
+  }
+  p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
+                               mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
+  c->out->push_back(p);
+  return MNL_CB_OK;
+}
+}  // namespace
+
+NfQueue::Read NfQueue::read(std::vector<QueuedPacket>& out) {
+  out.clear();
   for (;;) {
     const long n = sock_.receive(buf_.data(), buf_.size());
     if (n < 0) {
@@ -84,42 +105,11 @@ bool NfQueue::receive(const std::function<Fate(const QueuedPacket&)>& on_packet)
         ++stats_.enobufs;
         continue;
       }
-      settle();
-      return n == -EAGAIN || n == -EWOULDBLOCK;
+      return n == -EAGAIN || n == -EWOULDBLOCK ? Read::kNothing : Read::kFailed;
     }
-    auto cb = [](const nlmsghdr* nlh, void* data) -> int {
-      auto* c = static_cast<ReceiveCtx*>(data);
-      nlattr* attr[NFQA_MAX + 1] = {};
-      if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == nullptr) {
-        ++c->stats->malformed;
-        return MNL_CB_OK;
-      }
-      const auto* ph = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attr[NFQA_PACKET_HDR]));
-      QueuedPacket p;
-      p.id = ntohl(ph->packet_id);
-      const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
-      p.queue = ntohs(nfg->res_id);
-      ++c->stats->received;
-      if (attr[NFQA_PAYLOAD] == nullptr) {
-        ++c->stats->malformed;  // accepted with the batch
-        c->batch->push_back(p.id);
-        return MNL_CB_OK;
-      }
-      p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
-                                   mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
-      switch ((*c->on_packet)(p)) {
-        case Fate::kBatch: c->batch->push_back(p.id); break;
-        case Fate::kHeld: c->held->insert(p.id); break;
-        case Fate::kDecided: break;
-      }
-      return MNL_CB_OK;
-    };
-    mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), cb, &ctx);
-    // Bound how long the first packet of a batch waits for its verdict.
-    if (++in_batch >= kMaxBatch) {
-      settle();
-      in_batch = 0;
-    }
+    ReadCtx ctx{&out, &stats_, &batch_};
+    mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), parse_packet, &ctx);
+    return Read::kPackets;
   }
 }
 

@@ -4,7 +4,6 @@
 // (the kernel accepts instead of dropping when the queue is full), copies whole packets, sets
 // NETLINK_NO_ENOBUFS and a large receive buffer, and gives verdicts.
 #include <cstdint>
-#include <functional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -44,20 +43,19 @@ class NfQueue {
   int fd() const { return sock_.fd(); }
   uint16_t number() const { return queue_; }
 
-  // What on_packet did with a packet.
-  enum class Fate : uint8_t {
-    kBatch,    // accept it with the batch verdict
-    kDecided,  // on_packet gave its verdict already (verdict())
-    kHeld,     // on_packet will give its verdict later (verdict()); the batch must not cover it
-  };
-  // Reads what is available (non-blocking) and calls on_packet for each packet, then accepts
-  // the kBatch packets read with one batch verdict (NFQNL_MSG_VERDICT_BATCH: all ids up to the
-  // highest; at most kMaxBatch per verdict), so a burst costs one verdict syscall; on_packet
-  // has finished its work (the expectation is installed) before the verdict. While any packet
-  // is held, a batch verdict would release it too: the kBatch packets are then accepted one by
-  // one.
-  // Returns false on a fatal socket error.
-  bool receive(const std::function<Fate(const QueuedPacket&)>& on_packet);
+  // Reads what one receive brings (non-blocking) into `out` (cleared first): the packets, whose
+  // payload views stay valid until the next read. kNothing when no message is waiting.
+  enum class Read : uint8_t { kPackets, kNothing, kFailed };
+  Read read(std::vector<QueuedPacket>& out);
+  // The caller's fate for each packet read: accept_later() (accepted by the next settle()),
+  // hold() (a verdict comes later, by verdict()), or verdict() now.
+  void accept_later(uint32_t id) { batch_.push_back(id); }
+  void hold(uint32_t id) { held_.insert(id); }
+  // Accepts the accept_later() packets with one batch verdict (NFQNL_MSG_VERDICT_BATCH: all
+  // ids up to the highest), once the caller has done its work for them (the expectation is
+  // installed). While any packet is held, a batch verdict would release it too: they are then
+  // accepted one by one.
+  void settle();
   // NF_ACCEPT for one packet. Returns 0 or -errno.
   int accept(uint32_t id);
   // A verdict for one packet: NF_ACCEPT (with `replacement` as its new bytes when not empty) or
@@ -68,19 +66,15 @@ class NfQueue {
   int accept_up_to(uint32_t max_id);
   const NfQueueStats& stats() const { return stats_; }
 
-  // Packets accepted with one verdict at most; bounds the wait of the first one.
-  static constexpr int kMaxBatch = 64;
 
  private:
   int configure(uint8_t cmd_or_zero, bool params, uint32_t max_len);
   NetlinkSocket sock_;
   uint16_t queue_;
-  // Accepts the kBatch packets read since the last settle.
-  void settle();
   std::vector<char> buf_;
   NfQueueStats stats_;
   std::set<uint32_t> held_;
-  std::vector<uint32_t> batch_;  // kBatch ids not yet accepted, in arrival order
+  std::vector<uint32_t> batch_;  // accept_later() ids not yet accepted, in arrival order
 };
 
 }  // namespace ftpgate

@@ -95,8 +95,10 @@ TEST(PacketPath, WithoutNatExpectationsAreInstalledAndPacketsPassUnchanged) {
   Lab lab;
   lab.ct.add_connection(kMasqOrig);
   Wire w(lab, "198.51.100.2", "203.0.113.2");
+  EXPECT_FALSE(w.send(true, "NOOP\r\n").carried_decision);
   const PacketDecision d = w.send(true, "PORT 198,51,100,2,195,80\r\n");
   EXPECT_EQ(d.fate, PacketDecision::Fate::kAccept);
+  EXPECT_TRUE(d.carried_decision);  // its verdict latency is reported apart
   ASSERT_EQ(lab.ct.expectations.size(), 1u);
   const ExpectationRequest& r = lab.ct.expectations[0].request;
   EXPECT_EQ(r.master, kMasqOrig);
