@@ -20,23 +20,27 @@ source "$here/lab.sh"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; lab_down; }
 trap cleanup EXIT
+[ "${KEEP_LAB:-0}" = 1 ] && trap - EXIT
 lab_up
 lab_start_vsftpd 4 21
 in_router bash "$here/rules.sh" load --ports 21 --queue 0 --helper sane --form auto > /dev/null
 
 # One round of one contender: its capture files are $LAB_DIR/cap-R-I-{rc,rs}.pcap.
 run_one() {  # round index binary
-  local tag="$1-$2" d
+  local tag="$1-$2" d caps=()
   for ifc in rc rs; do
-    ip netns exec "${LAB}r" tcpdump -i "$ifc" -U -n -s 200 --time-stamp-precision=nano -w "$LAB_DIR/cap-$tag-$ifc.pcap" \
-      'tcp port 21' > /dev/null 2>&1 &
-    pids+=($!)
+    ip netns exec "${LAB}r" tcpdump -i "$ifc" -U --immediate-mode -n -s 200 --time-stamp-precision=nano \
+      -w "$LAB_DIR/cap-$tag-$ifc.pcap" 'tcp port 21' 2> "$LAB_DIR/tcpdump-$tag-$ifc.log" &
+    caps+=($!)
+  done
+  pids+=("${caps[@]}")
+  for ifc in rc rs; do  # capturing before the first packet
+    for _ in $(seq 100); do grep -q "listening on" "$LAB_DIR/tcpdump-$tag-$ifc.log" && break; sleep 0.05; done
   done
   ip netns exec "${LAB}r" "$3" run --queue 0 --ports 21 --helper-mode carrier \
     --status-socket "$LAB_DIR/s.sock" > "$LAB_DIR/daemon-$tag.log" 2>&1 &
   d=$!; pids+=("$d")
   for _ in $(seq 50); do [ -S "$LAB_DIR/s.sock" ] && break; sleep 0.1; done
-  sleep 0.3  # tcpdump is capturing by now
   in_client "$PYTHON" - "$SERVER4" "$transfers" <<'PY'
 import ftplib, io, sys
 server, n = sys.argv[1], int(sys.argv[2])
@@ -46,12 +50,10 @@ for i in range(n):
     f.retrbinary("RETR pub/1k.bin", io.BytesIO().write)
 f.quit()
 PY
-  sleep 0.3
   kill "$d"; wait "$d" 2> /dev/null || true
-  pids=("${pids[@]/$d}")
   rm -f "$LAB_DIR/s.sock"
-  for p in "${pids[@]}"; do kill -INT "$p" 2> /dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2> /dev/null || true; done
+  sleep 0.2
+  for p in "${caps[@]}"; do kill -INT "$p" 2> /dev/null || true; wait "$p" 2> /dev/null || true; done
   pids=()
 }
 
