@@ -24,12 +24,20 @@ Offer make_offer(const EndpointForm& form, const DataEndpoint& ep, std::string_v
 
 }  // namespace
 
-void FtpDialogue::on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at,
-                          const Policy& policy, Counters& counters, DialogueEvents& ev) {
+void FtpDialogue::Turn::on_stream_event(Direction dir, StreamEvent e, std::string_view detail) {
+  if (e == StreamEvent::kResumed) d_.resume(dir);
+  events_.on_stream_event(dir, e, detail);
+}
+
+void FtpDialogue::Turn::on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at) {
+  FtpDialogue& d = d_;
+  const Policy& policy = policy_;
+  Counters& counters = counters_;
+  DialogueEvents& ev = events_;
   if (kind == LineKind::kTailAfterGap) {
     // One command whose start was lost: it is answered like any other, but by a reply that
     // cannot be paired with what it asked.
-    if (dir == Direction::kToServer && !pending_.push(Verb::kUnseen, policy.max_pending_commands))
+    if (dir == Direction::kToServer && !d.pending_.push(Verb::kUnseen, policy.max_pending_commands))
       ev.on_refusal(dir, Reason::kPendingCommandLimit, line);
     return;
   }
@@ -43,10 +51,10 @@ void FtpDialogue::on_line(Direction dir, std::string_view line, LineKind kind, u
   }
   if (dir == Direction::kToServer) {
     ++counters.lines_to_server;
-    on_command(line, parse_it, at, policy, counters, ev);
+    d.on_command(line, parse_it, at, policy, counters, ev);
   } else {
     ++counters.lines_to_client;
-    on_reply(line, parse_it, at, policy, counters, ev);
+    d.on_reply(line, parse_it, at, policy, counters, ev);
   }
 }
 

@@ -15,9 +15,11 @@
 #include "core/offer.h"
 #include "core/pending_commands.h"
 #include "core/policy.h"
+#include "core/stream_reader.h"
 
 namespace ftpgate {
 
+// What the dialogue decides, for the session to act on.
 class DialogueEvents {
  public:
   virtual ~DialogueEvents() = default;
@@ -25,13 +27,28 @@ class DialogueEvents {
   virtual void on_refusal(Direction dir, Reason r, std::string_view line) = 0;
   // AUTH TLS/SSL answered 234: both directions are TLS from the next byte on.
   virtual void on_tls_start() = 0;
+  // A reader's TLS records ended, or turned out not to be TLS, or lines resumed.
+  virtual void on_stream_event(Direction dir, StreamEvent e, std::string_view detail) = 0;
 };
 
 class FtpDialogue {
  public:
-  // A line of `dir` (from StreamReader) whose first byte is at stream position `at`.
-  void on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at,
-               const Policy& policy, Counters& counters, DialogueEvents& ev);
+  // The dialogue's side of one segment: the stream readers deliver their lines to it, and it
+  // reports to `events` with the policy and counters of this turn.
+  class Turn : public StreamReaderEvents {
+   public:
+    Turn(FtpDialogue& d, const Policy& policy, Counters& counters, DialogueEvents& events)
+        : d_(d), policy_(policy), counters_(counters), events_(events) {}
+    // A line of `dir` whose first byte is at stream position `at`.
+    void on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at) override;
+    void on_stream_event(Direction dir, StreamEvent e, std::string_view detail) override;
+
+   private:
+    FtpDialogue& d_;
+    const Policy& policy_;
+    Counters& counters_;
+    DialogueEvents& events_;
+  };
 
   // Commands (or their replies) were lost in a gap: how many is unknown, so the queue of pending
   // commands no longer says which reply answers which. Every client byte up to

@@ -5,31 +5,60 @@
 
 namespace ftpgate {
 
-// What the readers and the dialogue report while one segment is handled, turned into actions.
-class Session::Handler : public StreamReaderEvents, public DialogueEvents {
+// What the dialogue decides while one segment is handled, turned into actions.
+class Session::Handler : public DialogueEvents {
  public:
   Handler(Session& s, SessionContext& ctx, Micros now) : s_(s), ctx_(ctx), now_(now) {}
 
-  void on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at) override {
-    s_.dialogue_.on_line(dir, line, kind, at, ctx_.policy, ctx_.counters, *this);
-  }
   void on_stream_event(Direction dir, StreamEvent e, std::string_view detail) override {
     switch (e) {
-      case StreamEvent::kTlsEnded: s_.event(dir, SessionEvent::kTlsEnd, now_, ctx_); break;
-      case StreamEvent::kNotTls: s_.report(dir, Reason::kTlsNotTls, detail, now_, ctx_); break;
+      case StreamEvent::kTlsEnded:
+        s_.event(dir, SessionEvent::kTlsEnd, now_, ctx_);
+        break;
+      case StreamEvent::kNotTls:
+        s_.report(dir, Reason::kTlsNotTls, detail, now_, ctx_);
+        break;
       case StreamEvent::kResumed:
-        s_.dialogue_.resume(dir);
         s_.event(dir, SessionEvent::kResume, now_, ctx_);
         break;
     }
   }
+  // An offer the policy admits becomes an expectation.
   void on_offer(Direction dir, const Offer& offer) override {
     const Judgement j = judge_offer(offer, s_.flow_, ctx_.policy);
-    if (j.admitted) {
-      s_.admit(dir, j, offer, now_, ctx_);
-    } else {
-      s_.report(dir, j.refusal, offer.line, now_, ctx_);
+    if (!j.admitted) return s_.report(dir, j.refusal, offer.line, now_, ctx_);
+    s_.expire_expectations(now_, ctx_.counters);
+    const size_t per_session = std::max<uint32_t>(1, ctx_.policy.max_expectations_per_session);
+    uint64_t replaces = 0;
+    if (s_.outstanding_.size() >= per_session) {
+      // Newest replaces oldest, as the kernel helper does with max_expected = 1. The one place
+      // this limit is applied: the gateway follows replaces_id.
+      replaces = s_.outstanding_.front().id;
+      s_.outstanding_.erase(s_.outstanding_.begin());
+      ++ctx_.counters.expectations_replaced;
+      --ctx_.counters.expectations_outstanding;
     }
+    if (ctx_.counters.expectations_outstanding >= ctx_.policy.max_expectations_total)
+      return s_.report(dir, Reason::kExpectationTableFull, offer.line, now_, ctx_);
+    Action a = make_action(Action::Kind::kExpect, &s_.flow_, &s_, s_.id_, dir, now_);
+    a.line = offer.line;
+    Expectation& e = a.expectation;
+    e.id = ++ctx_.next_expectation_id;
+    e.mode = j.mode;
+    e.announcement = offer.form->announcement;
+    e.src = j.src;
+    e.dst = j.dst;
+    e.dport = j.dport;
+    e.expires = now_ + ctx_.policy.expectation_timeout;
+    e.replaces_id = replaces;
+    e.text_seq = static_cast<uint32_t>(offer.text_at);  // widened back to 32 bits
+    e.text_length = static_cast<uint32_t>(offer.text.size());
+    a.endpoint_text = offer.text;
+    a.user = s_.dialogue_.user();
+    s_.outstanding_.push_back(Session::Outstanding{e.id, e.expires});
+    ++ctx_.counters.expectations;
+    ++ctx_.counters.expectations_outstanding;
+    ctx_.sink.on_action(a);
   }
   void on_refusal(Direction dir, Reason r, std::string_view line) override {
     s_.report(dir, r, line, now_, ctx_);
@@ -64,6 +93,7 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
   if (!s.anchor(seg, data_seq, picked_up)) return State::kOpen;
   if (picked_up) ++ctx.counters.midstream_pickups;
   Handler handler(*this, ctx, now);
+  FtpDialogue::Turn lines(dialogue_, ctx.policy, ctx.counters, handler);
   if (seg.has(tcp_flags::kAck)) {
     // Bytes the peer acknowledges that we never saw: skip the hole, resynchronise its lines and
     // the pairing of replies with commands.
@@ -73,14 +103,14 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
       ctx.counters.skipped_bytes += skipped;
       report(other, Reason::kStreamGap, {}, now, ctx);
       dialogue_.lost_in_gap(to_server_.initialized() ? to_server_.next() : 0);
-      o.resync_after_gap(handler);
+      o.resync_after_gap(lines);
     }
   }
   if (!seg.payload.empty()) {
     // Which client bytes the server had received when it sent these replies.
     if (dir == Direction::kToClient && seg.has(tcp_flags::kAck) && to_server_.initialized())
       dialogue_.reply_acknowledges(to_server_.widen(seg.ack));
-    const ReassemblyReport rep = s.push(data_seq, seg.payload, handler);
+    const ReassemblyReport rep = s.push(data_seq, seg.payload, lines);
     ctx.counters.retransmitted_bytes += rep.retransmitted_bytes;
     if (rep.out_of_order_limit) report(dir, Reason::kOutOfOrderLimit, {}, now, ctx);
     if (rep.overlap_mismatch) report(dir, Reason::kOverlapMismatch, {}, now, ctx);
@@ -110,42 +140,6 @@ bool Session::partial_line_may_announce(Direction dir) const {
   if (partial.empty()) return false;
   return dir == Direction::kToServer ? may_start_with(partial, {"PORT", "EPRT", "LPRT"})
                                      : may_start_with(partial, {"227", "228", "229"});
-}
-
-void Session::admit(Direction dir, const Judgement& j, const Offer& offer, Micros now,
-                    SessionContext& ctx) {
-  expire_expectations(now, ctx.counters);
-  const size_t per_session = std::max<uint32_t>(1, ctx.policy.max_expectations_per_session);
-  uint64_t replaces = 0;
-  if (outstanding_.size() >= per_session) {
-    // Newest replaces oldest, as the kernel helper does with max_expected = 1. The one place
-    // this limit is applied: the gateway follows replaces_id.
-    replaces = outstanding_.front().id;
-    outstanding_.erase(outstanding_.begin());
-    ++ctx.counters.expectations_replaced;
-    --ctx.counters.expectations_outstanding;
-  }
-  if (ctx.counters.expectations_outstanding >= ctx.policy.max_expectations_total)
-    return report(dir, Reason::kExpectationTableFull, offer.line, now, ctx);
-  Action a = make_action(Action::Kind::kExpect, &flow_, this, id_, dir, now);
-  a.line = offer.line;
-  Expectation& e = a.expectation;
-  e.id = ++ctx.next_expectation_id;
-  e.mode = j.mode;
-  e.announcement = offer.form->announcement;
-  e.src = j.src;
-  e.dst = j.dst;
-  e.dport = j.dport;
-  e.expires = now + ctx.policy.expectation_timeout;
-  e.replaces_id = replaces;
-  e.text_seq = static_cast<uint32_t>(offer.text_at);  // widened back to 32 bits
-  e.text_length = static_cast<uint32_t>(offer.text.size());
-  a.endpoint_text = offer.text;
-  a.user = dialogue_.user();
-  outstanding_.push_back(Outstanding{e.id, e.expires});
-  ++ctx.counters.expectations;
-  ++ctx.counters.expectations_outstanding;
-  ctx.sink.on_action(a);
 }
 
 void Session::expire_expectations(Micros now, Counters& counters) {

@@ -59,13 +59,12 @@ class Session {
   void attach(std::unique_ptr<SessionExtension> e) { extension_ = std::move(e); }
 
  private:
-  class Handler;  // receives what the readers and the dialogue report, during on_segment
+  class Handler;  // acts on what the dialogue decides, during on_segment
   struct Outstanding {
     uint64_t id;
     Micros expires;
   };
 
-  void admit(Direction dir, const Judgement& j, const Offer& offer, Micros now, SessionContext& ctx);
   void report(Direction dir, Reason r, std::string_view line, Micros now, SessionContext& ctx);
   void event(Direction dir, SessionEvent e, Micros now, SessionContext& ctx);
   StreamReader& reader(Direction d) { return d == Direction::kToServer ? to_server_ : to_client_; }
