@@ -4,7 +4,7 @@
 #  2. live latency: no queue / trivial NFQUEUE consumer / ftpgate / kernel FTP helper
 #  3. session rate: ftpgate versus the kernel FTP helper
 #  4. replay: ftpgate replay versus tshark -Y ftp and tcpdump -A on a large capture
-#   sudo bash scripts/bench.sh        env: RR_COUNT, SESSION_SECONDS, SESSION_THREADS, BIG_PCAP_MB
+#   bash scripts/bench.sh        env: RR_COUNT, SESSION_SECONDS, SESSION_THREADS, BIG_PCAP_MB
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build-release}

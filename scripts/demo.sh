@@ -2,7 +2,7 @@
 # The ftpgate demo: builds ftpgate, sets up the namespace lab (client -- router -- server) with a
 # default-drop firewall on the router, and shows that FTP data connections get through only
 # because ftpgate told the kernel to expect them.
-#   sudo bash scripts/demo.sh
+#   bash scripts/demo.sh
 # Everything it creates (namespaces, rules, servers, the daemon) is removed when it ends.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what ftpgate needs (Debian 12), builds, and runs every test.
-#   sudo bash scripts/test.sh
+#   bash scripts/test.sh
 # Environment: BUILD_DIR (default build), FTPGATE_SANITIZE=1 for an ASan+UBSan build,
 # SKIP_INSTALL=1 to skip apt.
 set -euo pipefail
