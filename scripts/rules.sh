@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
-#   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper sane|ftpgate|ftp] [--form auto|nft|iptables]
+#   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables]
 #                   [--no-queue] [--ctmark 0x01000000]
 #   rules.sh unload
 #   rules.sh status
@@ -9,6 +9,8 @@
 #                 (this is what kernels without CONFIG_NFT_QUEUE need)
 # --form auto     nft if the kernel accepts the queue statement, else iptables
 # --no-queue      no queueing at all (for the kernel-helper reference: --helper ftp --no-queue)
+# --helper auto   ftpgate's own helper where it is registered (`ftpgate helper register` first),
+#                 else the inert 'sane' carrier
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
@@ -27,6 +29,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+helper_registered() {  # a ct helper object of type "ftpgate" loads only once it is registered
+  printf 'table inet ftpgate_probe { ct helper h { type "ftpgate" protocol tcp; l3proto inet; }; }\n' |
+    nft -f - > /dev/null 2>&1 || return 1
+  nft delete table inet ftpgate_probe
+}
+
 nft_has_queue() {
   printf 'table inet ftpgate_probe { chain c { type filter hook forward priority 0; queue num 0 bypass; }; }\n' |
     nft -c -f - > /dev/null 2>&1
@@ -43,7 +51,8 @@ unload() {
 }
 
 load() {
-  case $helper in sane|ftpgate|ftp) ;; *) echo "rules.sh: --helper must be sane, ftpgate or ftp" >&2; exit 2 ;; esac
+  case $helper in auto|sane|ftpgate|ftp) ;; *) echo "rules.sh: --helper must be auto, sane, ftpgate or ftp" >&2; exit 2 ;; esac
+  if [ "$helper" = auto ]; then if helper_registered; then helper=ftpgate; else helper=sane; fi; fi
   if [ "$form" = auto ]; then if nft_has_queue; then form=nft; else form=iptables; fi; fi
   # --queue N, or N-M to spread control connections over several queues (one per CPU): the
   # kernel hashes each connection to one queue of the range.
@@ -54,10 +63,20 @@ load() {
 		tcp sport @ftp_ports queue $nft_q bypass"
   fi
   unload
-  local rendered
-  rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" "$rules_dir/ftpgate.nft.in")
-  rendered=${rendered//@QUEUE@/$queue_stmt}
-  printf '%s\n' "$rendered" | nft -f -
+  local rendered line
+  rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" "$rules_dir/ftpgate.nft.in" |
+    while IFS= read -r line; do  # QUEUE stands on a line of its own: that line, whole
+      if [[ $line =~ ^[[:space:]]*@QUEUE@[[:space:]]*$ ]]; then printf '%s\n' "$queue_stmt"; else printf '%s\n' "$line"; fi
+    done)
+  if ! printf '%s\n' "$rendered" | nft -f - 2> "${TMPDIR:-/tmp}/ftpgate-rules.$$"; then
+    cat "${TMPDIR:-/tmp}/ftpgate-rules.$$" >&2; rm -f "${TMPDIR:-/tmp}/ftpgate-rules.$$"
+    if [ "$helper" = ftpgate ]; then
+      echo "rules.sh: the conntrack helper 'ftpgate' must be registered before these rules load:" \
+           "run 'ftpgate helper register' (or start ftpgate), then load them again" >&2
+    fi
+    exit 1
+  fi
+  rm -f "${TMPDIR:-/tmp}/ftpgate-rules.$$"
   if [ "$with_queue" = 1 ] && [ "$form" = iptables ]; then
     local ipt
     for ipt in iptables ip6tables; do

@@ -67,8 +67,10 @@ int check_command(int argc, char** argv) {
   const int cth = probe_userspace_helpers();
   // nfnetlink answers EINVAL (or EOPNOTSUPP) for a subsystem the kernel does not have.
   report(cth == 0, "userspace conntrack helpers (nfnetlink_cthelper)",
-         cth == 0 ? "helper mode cthelper available"
-                  : "not in this kernel (" + errno_text(cth) + "); helper mode carrier will be used");
+         cth == 0 ? "helper mode cthelper available, for routers that do not NAT FTP (the kernel "
+                    "confirms a userspace helper's connections when NFQUEUE reinjects them, before "
+                    "source NAT)"
+                  : "not in this kernel (" + errno_text(cth) + "); helper mode cthelper unavailable");
   const bool sane = shell_ok(
       "printf 'table inet ftpgate_probe { ct helper h { type \"sane\" protocol tcp; l3proto inet; }; }\\n'"
       " | nft -c -f - >/dev/null 2>&1");
@@ -90,10 +92,14 @@ int check_command(int argc, char** argv) {
                "mangle); the daemon reads each sequence adjustment back and refuses what the "
                "kernel does not keep (counter nat_seq_adjust_unavailable_total)"
              : "no NAT: nothing to rewrite");
-  std::cout << "\nLoad the rules with:\n  scripts/rules.sh load --ports 21 --queue 0 --helper "
-            << (cth == 0 ? "ftpgate" : "sane") << " --form " << (nft_queue ? "nft" : "iptables")
-            << "\nthen run:\n  ftpgate run --queue 0 --ports 21 --helper-mode "
-            << (cth == 0 ? "cthelper" : "carrier") << '\n';
+  // What ftpgate will use here (helper mode auto is the carrier), and the order that works.
+  std::cout << "\nftpgate will use: helper mode carrier ('sane'), queueing with "
+            << (nft_queue ? "the nft queue statement" : "iptables-nft -j NFQUEUE") << "\n";
+  std::cout << "\nIn this order:\n  ftpgate helper register\n  scripts/rules.sh load --ports 21 --queue 0 --helper auto --form "
+            << (nft_queue ? "nft" : "iptables") << "\n  ftpgate run --queue 0 --ports 21\n";
+  if (cth == 0)
+    std::cout << "(on a router that does not NAT FTP, --helper-mode cthelper with rules "
+                 "--helper ftpgate uses ftpgate's own helper instead)\n";
   return (nfqueue && ctnetlink && (cth == 0 || sane)) ? 0 : 1;
 }
 

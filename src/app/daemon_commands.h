@@ -6,4 +6,6 @@ int run_command(int argc, char** argv);
 int status_command(int argc, char** argv);
 // ftpgate check
 int check_command(int argc, char** argv);
+// ftpgate helper register|unregister [--config FILE] [--KEY VALUE ...]
+int helper_command(int argc, char** argv);
 }  // namespace ftpgate

@@ -23,6 +23,7 @@
 #include "daemon/metrics_endpoint.h"
 #include "daemon/packet_path.h"
 #include "daemon/gateway.h"
+#include "daemon/helper_binding.h"
 #include "daemon/privileges.h"
 #include "daemon/status_text.h"
 #include "kernel/conntrack_client.h"
@@ -56,29 +57,6 @@ class Fd {
   int fd_;
 };
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Loads file + CLI settings; returns an error sentence or nullopt.
-std::optional<std::string> load_config(DaemonOptions& o, DaemonConfig& out) {
-  DaemonConfig cfg;
-  cfg.config_file = o.config.config_file;
-  if (!cfg.config_file.empty()) {
-    auto text = read_file(cfg.config_file);
-    if (!text) return "cannot read the configuration file " + cfg.config_file;
-    if (auto err = apply_config_text(cfg, *text)) return cfg.config_file + ": " + err->message;
-  }
-  for (const auto& [k, v] : o.cli_settings)
-    if (auto err = apply_setting(cfg, k, v)) return "--" + k + ": " + *err;
-  out = cfg;
-  return std::nullopt;
-}
-
 Fd open_status_socket(const std::string& path) {
   const std::string dir = path.substr(0, path.rfind('/'));
   if (!dir.empty()) mkdir(dir.c_str(), 0700);
@@ -95,51 +73,45 @@ Fd open_status_socket(const std::string& path) {
   return fd;
 }
 
-enum class HelperBinding : uint8_t { kFailed, kCarrier, kRegistered };
-
-// Picks the helper binding; kFailed with a sentence on stderr when it cannot work.
-HelperBinding bind_helper(HelperMode mode, const Policy& policy) {
-  CthelperPolicy p{policy.max_expectations_per_session,
-                   static_cast<uint32_t>(policy.expectation_timeout / 1'000'000)};
-  if (mode == HelperMode::kCarrier) {
-    std::cerr << "ftpgate: helper mode carrier: the ruleset must attach the inert 'sane' helper to "
-                 "control connections (scripts/rules.sh load --helper sane)\n";
-    return HelperBinding::kCarrier;
-  }
-  const int rc = register_userspace_helper(p);
-  if (rc == 0) {
-    std::cerr << "ftpgate: helper mode cthelper: registered userspace helper '"
-              << kUserspaceHelperName << "' (the ruleset must attach it: scripts/rules.sh load "
-              << "--helper ftpgate)\n";
-    return HelperBinding::kRegistered;
-  }
-  if (mode == HelperMode::kCthelper) {
-    std::cerr << "ftpgate: helper mode cthelper needs userspace conntrack helpers "
-                 "(nfnetlink_cthelper), which this kernel does not offer ("
-              << errno_text(rc) << "); use --helper-mode carrier with rules that attach 'sane'.\n";
-    return HelperBinding::kFailed;
-  }
-  std::cerr << "ftpgate: this kernel has no userspace conntrack helpers (nfnetlink_cthelper "
-               "answers " << errno_text(rc) << "), so helper mode auto uses the carrier binding: the ruleset must attach the "
-               "inert 'sane' helper (scripts/rules.sh load --helper sane)\n";
-  return HelperBinding::kCarrier;
-}
-
-// At exit: unregister the userspace helper. While a loaded ruleset's `ct helper` object still
-// names it the kernel refuses (EBUSY): it then stays registered, inert, and the next start
-// registers it again (an update); `rules.sh unload` first lets it go.
-void release_helper() {
-  const int rc = unregister_userspace_helper();
-  if (rc == 0) {
-    std::cerr << "ftpgate: unregistered userspace helper '" << kUserspaceHelperName << "'\n";
-  } else {
-    std::cerr << "ftpgate: userspace helper '" << kUserspaceHelperName << "' stays registered ("
-              << errno_text(rc) << (rc == -EBUSY ? "; the loaded ruleset still references it" : "")
-              << "); the next start takes it over\n";
-  }
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace
+
+std::optional<std::string> parse_daemon_options(int argc, char** argv, DaemonOptions& o) {
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--", 0) != 0 || i + 1 >= argc) return "expected --KEY VALUE, got '" + a + "' (see --help)";
+    std::string key = a.substr(2);
+    for (char& c : key)
+      if (c == '-') c = '_';
+    if (key == "config") {
+      o.config.config_file = argv[++i];
+    } else {
+      o.cli_settings.emplace_back(key, argv[++i]);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> load_config(const DaemonOptions& o, DaemonConfig& out) {
+  DaemonConfig cfg;
+  cfg.config_file = o.config.config_file;
+  if (!cfg.config_file.empty()) {
+    auto text = read_file(cfg.config_file);
+    if (!text) return "cannot read the configuration file " + cfg.config_file;
+    if (auto err = apply_config_text(cfg, *text)) return cfg.config_file + ": " + err->message;
+  }
+  for (const auto& [k, v] : o.cli_settings)
+    if (auto err = apply_setting(cfg, k, v)) return "--" + k + ": " + *err;
+  out = cfg;
+  return std::nullopt;
+}
 
 int run_daemon(DaemonOptions options) {
   DaemonConfig cfg;
@@ -329,7 +301,7 @@ int run_daemon(DaemonOptions options) {
   decisions.flush();
   std::cerr << "ftpgate: stopping\n" << status_text();
   if (status.get() >= 0) unlink(cfg.status_socket.c_str());
-  if (helper == HelperBinding::kRegistered) release_helper();
+  if (helper == HelperBinding::kRegistered) release_helper();  // EBUSY while rules name it
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // `ftpgate run`: NFQUEUE in, conntrack expectations out. One thread: an epoll loop over the
 // queue sockets, a signalfd (SIGTERM/SIGINT stop, SIGHUP reloads the policy from the config
 // file, SIGUSR1 prints the counters), a 1 s timerfd for expiry, and the status socket.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,5 +19,10 @@ struct DaemonOptions {
 
 // Returns the process exit status. Start-up problems are one clear sentence on stderr.
 int run_daemon(DaemonOptions options);
+// The configuration file and the command-line settings on top; an error sentence, or nullopt.
+std::optional<std::string> load_config(const DaemonOptions& options, DaemonConfig& out);
+// Parses "[--config FILE] [--KEY VALUE ...]" (as `ftpgate run` takes them); an error sentence,
+// or nullopt.
+std::optional<std::string> parse_daemon_options(int argc, char** argv, DaemonOptions& out);
 
 }  // namespace ftpgate
