@@ -16,6 +16,8 @@ packages=(
   python3 procps psmisc openssl
   # metrics parsing in the tests, Debian packaging (cpack -G DEB uses dpkg-shlibdeps)
   python3-prometheus-client dpkg-dev
+  # the stock-kernel stage (scripts/stock_kernel.sh): QEMU, the guest's initramfs, modules
+  qemu-system-x86 busybox-static kmod cpio
 )
 
 missing=()

@@ -23,3 +23,11 @@ if [ "${FTPGATE_ASAN_STAGE:-1}" = 1 ]; then
   (cd "$asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$(nproc)")
 fi
+
+# Third: Debian 12's own kernel under QEMU, running the end-to-end cases on the paths a
+# distribution kernel takes by default (nft queue, userspace helpers, systemd; see
+# scripts/stock_kernel.sh). It fails when it cannot fetch the kernel or boot the guest.
+# FTPGATE_STOCK_KERNEL_STAGE=0 skips it (a local shortcut; CI runs it).
+if [ "${FTPGATE_STOCK_KERNEL_STAGE:-1}" = 1 ]; then
+  bash "$top/scripts/stock_kernel.sh" "$build"
+fi

@@ -12,6 +12,8 @@
 #   double       192.0.2.5:21 and [2001:db8:3::21]:21 from inside go to the outside vsftpd,
 #                masqueraded as well: one control connection whose PORT and 227 are both rewritten
 #   nat_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
+# Environment (the stock-kernel stage sets them): FTPGATE_E2E_HELPER (sane, or ftpgate: its own
+# userspace helper, registered before the rules load), FTPGATE_E2E_CASES (a subset).
 set -u
 ftpgate=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
@@ -55,6 +57,8 @@ table inet labnat {
 EOF
 
 rules() { in_router bash "$top/scripts/rules.sh" load --ports 21 "$@" > /dev/null; }
+helper=${FTPGATE_E2E_HELPER:-sane}
+if [ "$helper" = ftpgate ]; then in_router "$ftpgate" helper register --helper-mode cthelper > /dev/null 2>&1; fi
 status() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" 2> /dev/null; }
 counter() { status | awk -v n="ftpgate_$1" '$1 == n { print $2 }'; }
 
@@ -117,8 +121,12 @@ wire_must_show() {
   esac
   [ "$1" = both4_concurrent ] && echo "(203,0,113,1,_)"
 }
-CASES="snat4_port snat4_eprt snat6_eprt snat4_pasv snat4_lftp_active snat4_split_port dnat4_pasv
+ALL_CASES="snat4_port snat4_eprt snat6_eprt snat4_pasv snat4_lftp_active snat4_split_port dnat4_pasv
        dnat4_epsv dnat6_epsv dnat4_port both4_concurrent double4_long double6_mixed"
+CASES=${FTPGATE_E2E_CASES:-$ALL_CASES}
+# The whole set rewrites at least 30 lines; a subset at least one per case.
+min_rewrites=30; [ -n "${FTPGATE_E2E_CASES:-}" ] && min_rewrites=$(wc -w <<< "$CASES")
+in_cases() { [[ " $(echo $CASES) " == *" $1 "* ]]; }
 
 
 # EPRT addresses in canonical text form: the kernel writes IPv6 in full
@@ -156,7 +164,7 @@ wire_lines() {  # MODE CASE: runs the case with the router's interfaces captured
 }
 
 # --- ftpgate -------------------------------------------------------------------------------
-rules --helper sane --queue 0
+rules --helper "$helper" --queue 0
 start_daemon || exit 1
 for c in $CASES; do
   if wire_lines ftpgate "$c"; then ok "$c with ftpgate: transferred byte-exact"
@@ -170,11 +178,14 @@ done
 rewrites=$(counter nat_rewrites_total); merged=$(counter nat_merged_segments_total)
 unavailable=$(counter nat_seq_adjust_unavailable_total); impossible=$(counter nat_rewrite_impossible_total)
 echo "     counters: rewrites=$rewrites merged=$merged seq_adjust_unavailable=$unavailable rewrite_impossible=$impossible"
-[ "${rewrites:-0}" -ge 30 ] && ok "ftpgate rewrote endpoint lines ($rewrites)" || bad "too few rewrites: ${rewrites:-none}"
-[ "${merged:-0}" -ge 1 ] && ok "the split PORT was held and merged ($merged segments)" || bad "no segment merged"
+[ "${rewrites:-0}" -ge "$min_rewrites" ] && ok "ftpgate rewrote endpoint lines ($rewrites)" || bad "too few rewrites: ${rewrites:-none}"
+if in_cases snat4_split_port; then
+  [ "${merged:-0}" -ge 1 ] && ok "the split PORT was held and merged ($merged segments)" || bad "no segment merged"
+fi
 [ "${unavailable:-1}" = 0 ] && ok "the kernel kept every sequence adjustment" || bad "seq_adjust_unavailable=$unavailable"
 [ "${impossible:-1}" = 0 ] && ok "no rewrite was impossible" || bad "rewrite_impossible=$impossible"
-if grep -q 'rewrite "198,51,100,2,[0-9]*,[0-9]*" -> "203,0,113,1,' "$LAB_DIR/ftpgate.log"; then
+if ! in_cases snat4_port; then :
+elif grep -q 'rewrite "198,51,100,2,[0-9]*,[0-9]*" -> "203,0,113,1,' "$LAB_DIR/ftpgate.log"; then
   ok "the log names the PORT rewrite"
 else bad "no PORT rewrite in the log"; fi
 
@@ -196,6 +207,7 @@ else bad "helper attached after DNAT: rewrites $before -> $(counter nat_rewrites
 # --- none: ftpgate stopped, the firewall stays closed ----------------------------------------
 stop_daemon
 for c in snat4_port snat4_eprt dnat4_pasv dnat4_epsv dnat6_epsv double4_long; do
+  in_cases "$c" || continue
   if transfer_ok "$c"; then bad "$c without ftpgate: transferred (the firewall should be closed)"
   else ok "$c without ftpgate: fails"; fi
 done
@@ -216,5 +228,6 @@ for c in $CASES; do
 done
 in_router bash "$top/scripts/rules.sh" unload > /dev/null
 
+[ "$failed" = 0 ] || { echo "--- ftpgate.log: messages and decisions, last 40"; grep -v "^ftpgate_\|^# " "$LAB_DIR/ftpgate.log" | tail -40; }
 echo "nat e2e: $passed passed, $failed failed"
 [ "$failed" = 0 ]
