@@ -47,8 +47,9 @@ systemctl daemon-reload
 if systemctl restart ftpgate && systemctl is-active -q ftpgate; then ok "systemctl restart ftpgate with FTPGATE_RULES set"
 else bad "systemctl restart: $(journalctl -u ftpgate --no-pager | tail -5 | tr '\n' ' ')"; fi
 in_router nft list table inet ftpgate > "$LAB_DIR/table" 2>&1
-if grep -q 'queue flags bypass' "$LAB_DIR/table" && grep -q 'type "ftpgate"' "$LAB_DIR/table"; then
-  ok "the unit registered the helper, then loaded the rules: nft queue, ct helper type ftpgate"
+# helper_mode auto is the carrier, so `--helper auto` finds no ftpgate helper and attaches sane.
+if grep -q 'queue flags bypass' "$LAB_DIR/table" && grep -q 'type "sane"' "$LAB_DIR/table"; then
+  ok "the unit loaded the rules from FTPGATE_RULES: nft queue statement, ct helper type sane"
 else bad "rules in the router: $(head -c 300 "$LAB_DIR/table")"; fi
 mkdir -p "$LAB_DIR/dl"
 for mode in pasv port; do
