@@ -178,6 +178,7 @@ int run_daemon(DaemonOptions options) {
     return 1;
   }
   auto status_text = [&] {
+    dc.conntrack_requests = ct->requests();
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
     return format_status(StatusSources{engine.counters(), gateway.counters(), path.counters(),

@@ -15,7 +15,8 @@ namespace ftpgate {
 #define FTPGATE_DAEMON_COUNTERS(X)                                                            \
   X(packets, "packets_total")                     /* packets received from NFQUEUE */         \
   X(fail_open_accepts, "fail_open_accepts_total") /* accepted after an internal error */      \
-  X(undecodable, "undecodable_packets_total")     /* not IPv4/IPv6 TCP we could read */
+  X(undecodable, "undecodable_packets_total")     /* not IPv4/IPv6 TCP we could read */        \
+  X(conntrack_requests, "conntrack_requests_total") /* ctnetlink round trips */
 
 struct DaemonCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_DAEMON_COUNTERS)

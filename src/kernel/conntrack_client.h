@@ -33,6 +33,8 @@ class ConntrackClient : public ConntrackPort {
   // id, so an expectation that another control connection created meanwhile under the same
   // tuple is never removed (the kernel answers ENOENT when the id differs).
   int remove(const CtTuple& tuple, const CtTuple& master) override;
+  // ctnetlink round trips made so far.
+  uint64_t requests() const { return sock_.requests(); }
 
  private:
   NetlinkSocket sock_;

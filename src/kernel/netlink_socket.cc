@@ -51,6 +51,7 @@ int data_cb(const nlmsghdr* nlh, void* data) {
 
 int NetlinkSocket::request(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_reply) {
   const uint32_t seq = nlh->nlmsg_seq;
+  ++requests_;
   if (int rc = send(nlh); rc < 0) return rc;
   if (reply_buf_.empty()) reply_buf_.resize(kNetlinkBufferSize);  // once per socket
   std::vector<char>& buf = reply_buf_;

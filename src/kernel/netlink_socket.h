@@ -32,6 +32,8 @@ class NetlinkSocket {
   // Sends a message that carries NLM_F_ACK and waits for the ACK or error of that sequence.
   // Data replies before it are passed to on_reply (may be empty). Returns 0 or -errno.
   int request(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_reply = {});
+  // Requests made (each one netlink round trip).
+  uint64_t requests() const { return requests_; }
   // Receives into `buf` (non-blocking if the socket is); returns bytes, or -errno.
   long receive(void* buf, size_t len);
 
@@ -48,6 +50,7 @@ class NetlinkSocket {
   std::vector<char> reply_buf_;  // request()'s replies: allocated once, not per request
   uint32_t portid_ = 0;
   uint32_t seq_ = 0;
+  uint64_t requests_ = 0;
 };
 
 // "EOPNOTSUPP" -> "operation not supported (EOPNOTSUPP)".

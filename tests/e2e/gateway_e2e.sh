@@ -121,6 +121,12 @@ for c in $CASES; do
   fi
 done
 
+# What a decision costs here: ctnetlink round trips per installed expectation, and the verdict
+# latency of the packets that carried a decision (read to verdict), from the daemon's figures.
+"$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk '
+  $1 == "ftpgate_conntrack_requests_total" { r = $2 } $1 == "ftpgate_expectations_installed_total" { e = $2 }
+  $1 == "ftpgate_decision_verdict_latency_seconds_sum" { s = $2 } $1 == "ftpgate_decision_verdict_latency_seconds_count" { n = $2 }
+  END { if (e > 0 && n > 0) printf "     per decision in these cases: %.1f ctnetlink round trips, verdict latency mean %.0f us over %d packets\n", r / e, s / n * 1e6, n }'
 # FTPS without CCC: ftpgate must not guess inside TLS, so the data connection stays blocked.
 if [ "$quick" = 1 ]; then :
 elif transfer_ok lftp_ftps_no_ccc; then bad "FTPS without CCC transferred through ftpgate: it guessed inside TLS"

@@ -23,7 +23,7 @@ suite() {  # name command...
   local out; out=$("$@" 2>&1); local rc=$?
   local p f; read -r p f <<< "$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed$' | tail -1 | awk '{print $1, $3}')"
   if [ "$rc" = 0 ] && [ "${f:-1}" = 0 ]; then
-    printf '%s\n' "$out" | grep -E '^(ok|FAIL) ' | sed "s/^ok  /ok   [$name]/; s/^FAIL /FAIL [$name] /"
+    printf '%s\n' "$out" | grep -E '^(ok|FAIL) |^     [a-z]' | sed "s/^ok  /ok   [$name]/; s/^FAIL /FAIL [$name] /"
   else
     printf '%s\n' "$out" | sed "s/^ok  /ok   [$name]/; s/^FAIL /FAIL [$name] /"  # all of it, to see why
   fi
