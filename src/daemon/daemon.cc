@@ -179,6 +179,7 @@ int run_daemon(DaemonOptions options) {
   }
   auto status_text = [&] {
     dc.conntrack_requests = ct->requests();
+    dc.conntrack_from_packet = ct->answered_from_packet();
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
     return format_status(StatusSources{engine.counters(), gateway.counters(), path.counters(),
@@ -211,7 +212,11 @@ int run_daemon(DaemonOptions options) {
   for (uint16_t q : cfg.queues) std::cerr << ' ' << q;
   std::cerr << ", control ports";
   for (uint16_t p : cfg.control_ports) std::cerr << ' ' << p;
-  std::cerr << ", expectation timeout " << cfg.policy.expectation_timeout / 1'000'000 << "s\n";
+  std::cerr << ", expectation timeout " << cfg.policy.expectation_timeout / 1'000'000 << "s, "
+            << (!queues.empty() && queues.front().conntrack_glue()
+                    ? "conntrack from each queued packet (NFQA_CT)"
+                    : "conntrack looked up over ctnetlink (no NFQUEUE conntrack glue)")
+            << '\n';
 
   bool running = true;
   while (running) {
@@ -243,8 +248,10 @@ int run_daemon(DaemonOptions options) {
             // One fail-open policy: whatever happens while judging, the packet is accepted.
             try {
               PacketDecision d;
-              if (path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d) != DecodeStatus::kOk)
-                ++dc.undecodable;
+              ct->offer_queued(p.conntrack);
+              const DecodeStatus decoded = path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d);
+              ct->offer_queued(nullptr);
+              if (decoded != DecodeStatus::kOk) ++dc.undecodable;
               settle_held(d.release, true);
               settle_held(d.drop, false);
               carried_decisions += d.carried_decision ? 1 : 0;
@@ -255,6 +262,7 @@ int run_daemon(DaemonOptions options) {
                 case PacketDecision::Fate::kAcceptChanged: q.verdict(p.id, true, d.packet); break;
               }
             } catch (...) {
+              ct->offer_queued(nullptr);
               ++dc.fail_open_accepts;
               q.accept_later(p.id);
             }

@@ -16,7 +16,9 @@ namespace ftpgate {
   X(packets, "packets_total")                     /* packets received from NFQUEUE */         \
   X(fail_open_accepts, "fail_open_accepts_total") /* accepted after an internal error */      \
   X(undecodable, "undecodable_packets_total")     /* not IPv4/IPv6 TCP we could read */        \
-  X(conntrack_requests, "conntrack_requests_total") /* ctnetlink round trips */
+  X(conntrack_requests, "conntrack_requests_total") /* ctnetlink round trips */          \
+  /* control connections' conntracks read from the queued packet (NFQA_CT), no round trip */  \
+  X(conntrack_from_packet, "conntrack_from_packet_total")
 
 struct DaemonCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_DAEMON_COUNTERS)

@@ -9,7 +9,27 @@ namespace ftpgate {
 
 ConntrackClient::ConntrackClient() : sock_(NETLINK_NETFILTER) {}
 
+namespace {
+// A conntrack whose original source is the client's and whose reply source is the server's:
+// what a forwarded segment of a connection NATed at both ends shows.
+bool ends_match(const ConntrackInfo& c, const CtTuple& t) {
+  return c.orig.src == t.src && c.orig.sport == t.sport && c.reply.src == t.dst && c.reply.sport == t.dport;
+}
+}  // namespace
+
+const ConntrackInfo* ConntrackClient::queued_matching(const CtTuple& t, bool by_reply) {
+  if (queued_ == nullptr) return nullptr;
+  if (!queued_info_) queued_info_ = parse_conntrack_nested(queued_);
+  if (!queued_info_) return nullptr;
+  return (by_reply ? queued_info_->reply : queued_info_->orig) == t ? &*queued_info_ : nullptr;
+}
+
 std::optional<ConntrackInfo> ConntrackClient::lookup(const CtTuple& t, int& err, bool by_reply) {
+  if (const ConntrackInfo* q = queued_matching(t, by_reply)) {
+    ++answered_from_packet_;
+    err = 0;
+    return *q;
+  }
   std::optional<ConntrackInfo> found;
   nlmsghdr* nlh = build_conntrack_get(buf_, sock_.next_seq(), t, by_reply);
   err = sock_.request(nlh, [&](const nlmsghdr* reply) {
@@ -36,14 +56,20 @@ int ConntrackClient::install(const ExpectationRequest& req) {
 }
 
 std::optional<ConntrackInfo> ConntrackClient::find_by_ends(const CtTuple& t, int& err) {
+  if (queued_ != nullptr) {
+    if (!queued_info_) queued_info_ = parse_conntrack_nested(queued_);
+    if (queued_info_ && ends_match(*queued_info_, t)) {
+      ++answered_from_packet_;
+      err = 0;
+      return queued_info_;
+    }
+  }
   std::optional<ConntrackInfo> found;
   err = sock_.request(build_conntrack_dump(buf_, sock_.next_seq(), t.src.family()),
                       [&](const nlmsghdr* msg) {
                         if (found) return;
                         auto info = parse_conntrack(msg);
-                        if (info && info->orig.src == t.src && info->orig.sport == t.sport &&
-                            info->reply.src == t.dst && info->reply.sport == t.dport)
-                          found = std::move(info);
+                        if (info && ends_match(*info, t)) found = std::move(info);
                       });
   if (err == 0 && !found) err = -ENOENT;
   return err == 0 ? found : std::nullopt;
@@ -51,6 +77,9 @@ std::optional<ConntrackInfo> ConntrackClient::find_by_ends(const CtTuple& t, int
 
 int ConntrackClient::set_seq_adjust(const CtTuple& orig, bool reply_direction,
                                     const SequenceAdjustment& adj) {
+  // The queued packet's copy of the conntrack is older than this change: the read-back that
+  // follows must ask the kernel.
+  offer_queued(nullptr);
   return sock_.request(build_conntrack_seq_adjust(buf_, sock_.next_seq(), orig, reply_direction, adj));
 }
 

@@ -35,10 +35,23 @@ class ConntrackClient : public ConntrackPort {
   int remove(const CtTuple& tuple, const CtTuple& master) override;
   // ctnetlink round trips made so far.
   uint64_t requests() const { return sock_.requests(); }
+  // The conntrack the packet being judged carries (NFQA_CT, or null): a lookup it answers
+  // costs no round trip. Valid until the next call.
+  void offer_queued(const nlattr* conntrack) {
+    queued_ = conntrack;
+    queued_info_.reset();
+  }
+  uint64_t answered_from_packet() const { return answered_from_packet_; }
 
  private:
+  // The queued packet's conntrack, parsed when first asked, if it is the one asked for.
+  const ConntrackInfo* queued_matching(const CtTuple& t, bool by_reply);
+
   NetlinkSocket sock_;
   char buf_[8192];
+  const nlattr* queued_ = nullptr;
+  std::optional<ConntrackInfo> queued_info_;
+  uint64_t answered_from_packet_ = 0;
 };
 
 }  // namespace ftpgate

@@ -172,10 +172,10 @@ nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& ori
   return nlh;
 }
 
-std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
-  Attrs a;
-  if (!parse_top(nlh, a, CTA_MAX) || !a.tb[CTA_TUPLE_ORIG] || !a.tb[CTA_TUPLE_REPLY])
-    return std::nullopt;
+namespace {
+// A conntrack's attributes (CTA_*), from a message or from NFQA_CT.
+std::optional<ConntrackInfo> conntrack_from(const Attrs& a) {
+  if (!a.tb[CTA_TUPLE_ORIG] || !a.tb[CTA_TUPLE_REPLY]) return std::nullopt;
   ConntrackInfo info;
   auto orig = parse_tuple(a.tb[CTA_TUPLE_ORIG]);
   auto reply = parse_tuple(a.tb[CTA_TUPLE_REPLY]);
@@ -204,6 +204,19 @@ std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
     info.seq_adj[d] = v;
   }
   return info;
+}
+}  // namespace
+
+std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh) {
+  Attrs a;
+  if (!parse_top(nlh, a, CTA_MAX)) return std::nullopt;
+  return conntrack_from(a);
+}
+
+std::optional<ConntrackInfo> parse_conntrack_nested(const nlattr* nest) {
+  Attrs a;
+  if (nest == nullptr || !parse_nested(nest, a, CTA_MAX)) return std::nullopt;
+  return conntrack_from(a);
 }
 
 bool keeps_seq_adjust(const ConntrackInfo& info, bool reply_direction, const SequenceAdjustment& wanted) {

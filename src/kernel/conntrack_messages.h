@@ -9,6 +9,7 @@
 #include "core/sequence_adjustment.h"
 
 struct nlmsghdr;
+struct nlattr;
 
 namespace ftpgate {
 
@@ -73,6 +74,9 @@ struct ConntrackInfo {
   }
 };
 std::optional<ConntrackInfo> parse_conntrack(const nlmsghdr* nlh);
+// The same attributes nested in another message: NFQA_CT of a queued packet (the NFQUEUE
+// conntrack glue, NFQA_CFG_F_CONNTRACK).
+std::optional<ConntrackInfo> parse_conntrack_nested(const nlattr* nest);
 // Whether a conntrack read back after setting `wanted` on one direction holds it: ctnetlink
 // accepts CTA_SEQ_ADJ_* silently on a conntrack without the seqadj extension, and then dumps none.
 bool keeps_seq_adjust(const ConntrackInfo& info, bool reply_direction, const SequenceAdjustment& wanted);

@@ -22,7 +22,14 @@ NfQueue::NfQueue(uint16_t queue, uint32_t max_len)
                                  ? "another program is bound to NFQUEUE " + q + " (" + errno_text(rc) + ")"
                                  : "cannot bind NFQUEUE " + q + ": " + errno_text(rc));
   }
-  if (int rc = configure(0, true, max_len); rc != 0)
+  // With the conntrack glue each packet carries its conntrack (tuples, helper, seqadj): no
+  // ctnetlink lookup to learn who the control connection is. Kernels without it refuse the
+  // flag (EOPNOTSUPP): then without.
+  const uint32_t base = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN;
+  int rc = configure(0, true, max_len, base | NFQA_CFG_F_CONNTRACK);
+  conntrack_glue_ = rc == 0;
+  if (rc != 0) rc = configure(0, true, max_len, base);
+  if (rc != 0)
     throw std::runtime_error("cannot configure NFQUEUE " + q + " (copy mode, GSO, fail-open): " +
                              errno_text(rc));
   sock_.set_no_enobufs(true);
@@ -30,7 +37,7 @@ NfQueue::NfQueue(uint16_t queue, uint32_t max_len)
   sock_.set_nonblocking(true);
 }
 
-int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len) {
+int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len, uint32_t flags) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue_);
   nlh->nlmsg_flags |= NLM_F_ACK;
@@ -39,9 +46,10 @@ int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len) {
   if (params) {
     nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
     nfq_nlmsg_cfg_put_qmaxlen(nlh, max_len);
-    const uint32_t flags = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN;
+    // The mask names every flag ftpgate decides on, so a flag left out is switched off.
+    const uint32_t mask = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK;
     mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
-    mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+    mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(mask));
   }
   return sock_.request(nlh);
 }
@@ -90,6 +98,7 @@ int parse_packet(const nlmsghdr* nlh, void* data) {
   }
   p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
                                mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
+  p.conntrack = attr[NFQA_CT];
   c->out->push_back(p);
   return MNL_CB_OK;
 }

@@ -11,12 +11,15 @@
 #include "core/counter_list.h"
 #include "kernel/netlink_socket.h"
 
+struct nlattr;
+
 namespace ftpgate {
 
 struct QueuedPacket {
   uint32_t id = 0;
   uint16_t queue = 0;
-  std::string_view payload;  // the IP packet; valid during the callback
+  std::string_view payload;         // the IP packet; valid until the next read
+  const nlattr* conntrack = nullptr;  // NFQA_CT (with the conntrack glue), same lifetime
 };
 
 // X(field, "metric_name")
@@ -42,6 +45,9 @@ class NfQueue {
 
   int fd() const { return sock_.fd(); }
   uint16_t number() const { return queue_; }
+  // Whether queued packets carry their conntrack (NFQA_CFG_F_CONNTRACK: kernels with
+  // CONFIG_NETFILTER_NETLINK_GLUE_CT; bound without it where the kernel refuses it).
+  bool conntrack_glue() const { return conntrack_glue_; }
 
   // Reads what one receive brings (non-blocking) into `out` (cleared first): the packets, whose
   // payload views stay valid until the next read. kNothing when no message is waiting.
@@ -68,9 +74,10 @@ class NfQueue {
 
 
  private:
-  int configure(uint8_t cmd_or_zero, bool params, uint32_t max_len);
+  int configure(uint8_t cmd_or_zero, bool params, uint32_t max_len, uint32_t flags = 0);
   NetlinkSocket sock_;
   uint16_t queue_;
+  bool conntrack_glue_ = false;
   std::vector<char> buf_;
   NfQueueStats stats_;
   std::set<uint32_t> held_;

@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nfnetlink_queue.h>
 
 namespace ftpgate {
 namespace {
@@ -192,6 +193,23 @@ TEST(ConntrackMessages, SequenceAdjustmentReadBackDecidesWhetherTheKernelKeepsIt
   ConntrackInfo without_extension = *info;
   without_extension.seq_adj[1].reset();
   EXPECT_FALSE(keeps_seq_adjust(without_extension, true, adj));
+
+  // The same attributes nested as NFQA_CT of a queued packet (the NFQUEUE conntrack glue).
+  char qbuf[4096];
+  nlmsghdr* q = mnl_nlmsg_put_header(qbuf);
+  mnl_nlmsg_put_extra_header(q, sizeof(nfgenmsg));
+  const auto* attrs = static_cast<const char*>(mnl_nlmsg_get_payload(nlh)) + MNL_ALIGN(sizeof(nfgenmsg));
+  const size_t attrs_len = nlh->nlmsg_len - static_cast<size_t>(attrs - reinterpret_cast<const char*>(nlh));
+  mnl_attr_put(q, NFQA_CT, attrs_len, attrs);
+  // The only attribute, right after the nfgenmsg header.
+  const auto* nested = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(q, sizeof(nfgenmsg)));
+  ASSERT_EQ(mnl_attr_get_type(nested), NFQA_CT);
+  auto from_packet = parse_conntrack_nested(nested);
+  ASSERT_TRUE(from_packet);
+  EXPECT_EQ(from_packet->orig, info->orig);
+  EXPECT_EQ(from_packet->reply, info->reply);
+  EXPECT_TRUE(keeps_seq_adjust(*from_packet, true, adj));
+  EXPECT_FALSE(parse_conntrack_nested(nullptr));
 }
 
 }  // namespace
