@@ -18,6 +18,8 @@ packages=(
   python3-prometheus-client dpkg-dev
   # the stock-kernel stage (scripts/stock_kernel.sh): QEMU, the guest's initramfs, modules
   qemu-system-x86 busybox-static kmod cpio
+  # ... and what the guest runs from this machine's root: systemd as its PID 1 for the package
+  systemd
 )
 
 missing=()
