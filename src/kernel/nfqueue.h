@@ -28,7 +28,7 @@ struct QueuedPacket {
   X(enobufs, "queue_enobufs_total")     /* receive overruns: packets the kernel could not deliver */ \
   X(malformed, "queue_malformed_total") /* messages without a packet header or payload */        \
   X(verdict_errors, "queue_verdict_errors_total")                                                \
-  X(batch_verdicts, "queue_batch_verdicts_total") /* verdict messages covering up to kMaxBatch */ \
+  X(batch_verdicts, "queue_batch_verdicts_total") /* batch verdict messages (one per receive) */ \
   X(changed, "queue_changed_total")     /* accepted with new bytes (NAT rewrites) */             \
   X(dropped, "queue_dropped_total")     /* dropped (held segments merged into a rewritten one) */
 
