@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The cases of the stock-kernel stage, run inside the guest (tests/stock_kernel/guest_init.sh)
 # on the default path of a distribution kernel: `rules.sh --form auto` must pick the nft
-# `queue ... bypass` statement, `--helper-mode auto` must pick ftpgate's own userspace helper.
+# `queue ... bypass` statement; `--helper-mode auto` is the carrier (README, Helper binding:
+# with a userspace helper the kernel confirms conntracks at reinjection, before source NAT),
+# and ftpgate's own helper is tested on its own, without NAT.
 #   cases.sh FTPGATE
 set -u
 ftpgate=$(realpath "$1")
@@ -44,9 +46,9 @@ if [ "$check_rc" = 0 ] && grep -q -- "--helper auto --form nft" /tmp/check.out &
 else bad "ftpgate check (exit $check_rc) did not name the nft path and the helper choice"; fi
 fi
 
-# The gateway cases on the default path: nft queue, ftpgate's helper, curl and lftp, IPv4 and
-# IPv6, byte-exact with ftpgate, blocked without it, compared with the kernel helper; SIGKILL
-# mid-session (bypass keeps the control connection) and restart (re-registers, picks up).
+# The gateway cases on the default path: nft queue, the carrier, curl and lftp, IPv4 and IPv6,
+# byte-exact with ftpgate, blocked without it, compared with the kernel helper; SIGKILL
+# mid-session (bypass keeps the control connection) and restart (picks the session up).
 want gateway && suite gateway env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_QUICK=1 \
   FTPGATE_E2E_CASES="v4_epsv v4_pasv v4_eprt v4_port v6_epsv v6_eprt lftp_mixed" \
   bash "$top/tests/e2e/gateway_e2e.sh" "$ftpgate"
