@@ -9,7 +9,7 @@
 #   build-guest/, unpacked with `dpkg-deb -x`, never installed on this machine.
 # - The guest mounts this machine's root read-only over 9p under a tmpfs overlay (writable,
 #   gone at power-off), loads the kernel's modules from the unpacked package, mounts a tmpfs on
-#   /run and /tmp (it never sees this machine's namespaces), runs tests/stock_kernel/cases.sh
+#   /run (it never sees this machine's namespaces), runs tests/stock_kernel/cases.sh
 #   and writes its log and exit status to build-guest/results/ (a second, writable 9p share).
 # - TCG (software emulation): /dev/kvm on this VM cannot boot stock kernels. One boot runs every
 #   case. A stage that cannot fetch the kernel or boot the guest fails; it never passes by

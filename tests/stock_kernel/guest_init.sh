@@ -1,13 +1,14 @@
 #!/bin/bash
 # PID 1 of the stock-kernel guest (after the initramfs): prepares a world of its own on the
-# shared root (tmpfs /run, /tmp, /var/tmp; the stock kernel's modules, also for the kernel's own
+# shared root (a tmpfs /run; the stock kernel's modules, also for the kernel's own
 # autoloading), runs tests/stock_kernel/cases.sh, writes its log and exit status to the results
 # share, and powers off. Never returns: PID 1 must not exit.
 results=/ftpgate-results
 set -a; source "$results/env"; set +a
+# The root is this machine's under a tmpfs overlay, so every write stays in the guest. /run gets
+# a tmpfs of its own all the same: the guest must not see this machine's /run/netns and
+# sockets. /tmp stays the overlay's (the tree under test may well live in /tmp).
 mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 mkdir -p /run/lock /run/netns /dev/shm
 mount -t tmpfs tmpfs /dev/shm
 ln -sf /proc/self/fd /dev/fd
