@@ -54,6 +54,9 @@ StandardError=append:$results/log
 # Whatever happened, the guest powers off (the script writes the status first).
 ExecStopPost=/bin/sh -c 'sync; /bin/systemctl poweroff --force --force'
 UNIT
+# systemd-tmpfiles would empty /tmp at boot ('D /tmp'), and the tree under test may live there.
+ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-setup.service
+ln -sf /dev/null /etc/systemd/system/systemd-tmpfiles-clean.service
 sync
 exec /lib/systemd/systemd --unit=ftpgate-guest.target --log-target=console --show-status=false
 echo "guest: systemd did not start"
