@@ -17,15 +17,14 @@ bool ends_match(const ConntrackInfo& c, const CtTuple& t) {
 }
 }  // namespace
 
-const ConntrackInfo* ConntrackClient::queued_matching(const CtTuple& t, bool by_reply) {
+const ConntrackInfo* ConntrackClient::queued_conntrack() {
   if (queued_ == nullptr) return nullptr;
   if (!queued_info_) queued_info_ = parse_conntrack_nested(queued_);
-  if (!queued_info_) return nullptr;
-  return (by_reply ? queued_info_->reply : queued_info_->orig) == t ? &*queued_info_ : nullptr;
+  return queued_info_ ? &*queued_info_ : nullptr;
 }
 
 std::optional<ConntrackInfo> ConntrackClient::lookup(const CtTuple& t, int& err, bool by_reply) {
-  if (const ConntrackInfo* q = queued_matching(t, by_reply)) {
+  if (const ConntrackInfo* q = queued_conntrack(); q && (by_reply ? q->reply : q->orig) == t) {
     ++answered_from_packet_;
     err = 0;
     return *q;
@@ -56,13 +55,10 @@ int ConntrackClient::install(const ExpectationRequest& req) {
 }
 
 std::optional<ConntrackInfo> ConntrackClient::find_by_ends(const CtTuple& t, int& err) {
-  if (queued_ != nullptr) {
-    if (!queued_info_) queued_info_ = parse_conntrack_nested(queued_);
-    if (queued_info_ && ends_match(*queued_info_, t)) {
-      ++answered_from_packet_;
-      err = 0;
-      return queued_info_;
-    }
+  if (const ConntrackInfo* q = queued_conntrack(); q && ends_match(*q, t)) {
+    ++answered_from_packet_;
+    err = 0;
+    return *q;
   }
   std::optional<ConntrackInfo> found;
   err = sock_.request(build_conntrack_dump(buf_, sock_.next_seq(), t.src.family()),

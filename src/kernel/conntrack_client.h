@@ -44,8 +44,8 @@ class ConntrackClient : public ConntrackPort {
   uint64_t answered_from_packet() const { return answered_from_packet_; }
 
  private:
-  // The queued packet's conntrack, parsed when first asked, if it is the one asked for.
-  const ConntrackInfo* queued_matching(const CtTuple& t, bool by_reply);
+  // The queued packet's conntrack, parsed when first asked for, or null.
+  const ConntrackInfo* queued_conntrack();
 
   NetlinkSocket sock_;
   char buf_[8192];
