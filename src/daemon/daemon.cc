@@ -177,15 +177,18 @@ int run_daemon(DaemonOptions options) {
               << std::strerror(errno) << '\n';
     return 1;
   }
+  const MetricsServerCounters* metrics_counters = nullptr;  // set once the server exists
   auto status_text = [&] {
     dc.conntrack_requests = ct->requests();
     dc.conntrack_from_packet = ct->answered_from_packet();
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
     return format_status(StatusSources{engine.counters(), gateway.counters(), path.counters(),
-                                       path.held(), latency, decision_latency, dc, qs});
+                                       path.held(), latency, decision_latency, dc, qs,
+                                       metrics_counters});
   };
   MetricsServer metrics_server(status_text);
+  metrics_counters = &metrics_server.counters();
   if (status.get() >= 0) metrics_server.add_listener(status.get());
   if (metrics.get() >= 0) metrics_server.add_listener(metrics.get());
 

@@ -15,14 +15,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/counter_list.h"
 #include "core/policy.h"  // Micros
 
 namespace ftpgate {
 
+// X(field, "metric_name")
+#define FTPGATE_METRICS_SERVER_COUNTERS(X)                                                     \
+  X(answered, "metrics_clients_answered_total")                                              \
+  X(refused, "metrics_clients_refused_total")     /* kMaxClients were being served already */ \
+  X(timed_out, "metrics_clients_timed_out_total") /* not done after kClientTimeout: closed */
+
 struct MetricsServerCounters {
-  uint64_t answered = 0;
-  uint64_t refused = 0;    // kMaxClients were being served already
-  uint64_t timed_out = 0;  // still not done writing after kClientTimeout: closed
+  FTPGATE_COUNTERS_OF(FTPGATE_METRICS_SERVER_COUNTERS)
 };
 
 class MetricsServer {

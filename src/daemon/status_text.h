@@ -6,6 +6,7 @@
 #include "core/counters.h"
 #include "daemon/gateway.h"
 #include "daemon/latency_histogram.h"
+#include "daemon/metrics_endpoint.h"
 #include "daemon/packet_path.h"
 #include "kernel/nfqueue.h"
 
@@ -34,6 +35,7 @@ struct StatusSources {
   const LatencyHistogram& decision_latency;  // packets that carried an expectation decision
   const DaemonCounters& daemon;
   const std::vector<NfQueueStats>& queues;
+  const MetricsServerCounters* metrics_server;  // null before the server exists
 };
 
 // Every figure in the Prometheus text format (0.0.4): "# TYPE" then the sample; the refusal
