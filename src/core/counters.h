@@ -33,6 +33,8 @@ namespace ftpgate {
   X(skipped_bytes, "skipped_bytes_total")                                                      \
   /* final replies sent before the server saw any command after a stream gap: not paired */    \
   X(replies_to_unseen_commands, "replies_to_unseen_commands_total")                            \
+  /* the first passive reply of a picked-up session, answering a command never seen: believed */ \
+  X(passive_replies_after_pickup, "passive_replies_after_pickup_total")                        \
   X(expectations, "expectations_decided_total")                                                \
   X(expectations_replaced, "expectations_replaced_total") /* per-session limit: oldest out */ \
   X(expectations_outstanding, "expectations_outstanding") /* gauge */                         \

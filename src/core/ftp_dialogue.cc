@@ -134,18 +134,29 @@ void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string
   constexpr Direction kDir = Direction::kToClient;
   Verb answered = Verb::kOther;
   bool unseen = false;
+  bool before_pickup = false;  // answers a command sent before the session was picked up
   if (is_final_code(code)) {
     unseen = answers_unseen_command();
     if (!unseen) {
+      before_pickup = commands_before_pickup_ && pending_.empty();
+      // Replies come in order: once one answers a command seen here, every command sent before
+      // the pickup has been answered.
+      if (!pending_.empty()) commands_before_pickup_ = false;
       answered = pending_.pop();
       unseen = answered == Verb::kUnseen;
     }
     if (unseen) ++counters.replies_to_unseen_commands;
   }
   if (const EndpointForm* form = form_of_reply(code)) {
-    // A passive reply to a command lost in a gap is believed (its address is still checked).
-    if (policy.require_pending_passive && !unseen && answered != form->verb)
+    // A passive reply to a command lost in a gap is believed (its address is still checked);
+    // so is the first one answering a command sent before a pickup (HA failover between PASV
+    // and 227: the other router saw the PASV).
+    if (before_pickup && answered != form->verb) {
+      commands_before_pickup_ = false;
+      ++counters.passive_replies_after_pickup;
+    } else if (policy.require_pending_passive && !unseen && answered != form->verb) {
       return ev.on_refusal(kDir, Reason::kUnsolicitedReply, line);
+    }
     if (multiline_endpoint_.ok()) {
       Offer o;
       o.form = form;

@@ -61,6 +61,10 @@ class FtpDialogue {
   // start afresh where a direction reads lines again.
   void resume(Direction dir);
   void tls_started();
+  // The session was picked up mid-stream: commands were sent before it that were never seen
+  // (another router's, before a failover). Until a reply answers a command seen here, the first
+  // passive reply is taken to answer one of them.
+  void picked_up() { commands_before_pickup_ = true; }
 
   // A multi-line 227/228/229 is open: its endpoint may lie in a line already released.
   bool multiline_passive_open() const { return in_multiline_ && form_of_reply(multiline_code_) != nullptr; }
@@ -83,6 +87,7 @@ class FtpDialogue {
   // the client position the server segment being read acknowledges.
   uint64_t unpaired_until_ = 0;
   uint64_t reply_acks_client_up_to_ = 0;
+  bool commands_before_pickup_ = false;  // picked_up(), until a reply answers a seen command
   // Multi-line reply in progress ("227-" ... "227 ").
   bool in_multiline_ = false;
   uint16_t multiline_code_ = 0;

@@ -91,7 +91,10 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
   uint32_t data_seq = 0;
   bool picked_up = false;
   if (!s.anchor(seg, data_seq, picked_up)) return State::kOpen;
-  if (picked_up) ++ctx.counters.midstream_pickups;
+  if (picked_up) {
+    ++ctx.counters.midstream_pickups;
+    dialogue_.picked_up();
+  }
   Handler handler(*this, ctx, now);
   FtpDialogue::Turn lines(dialogue_, ctx.policy, ctx.counters, handler);
   if (seg.has(tcp_flags::kAck)) {

@@ -291,5 +291,57 @@ TEST(Session, ExpectationsTimeOut) {
   EXPECT_EQ(f.engine.counters().expectations_outstanding, 0u);
 }
 
+// A session picked up mid-stream (HA failover: the other router saw what came before).
+struct PickedUp {
+  PickedUp() : engine(Policy{}, {21}, sink), conv(engine, "10.0.1.2", "10.0.2.2", 40000, 21, 1000, 5000, false) {}
+  RecordingSink sink;
+  Engine engine;
+  Conversation conv;
+};
+
+TEST(Session, FirstPassiveReplyAfterPickupAnswersTheUnseenPasv) {
+  PickedUp f;
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.expects()[0].dport, 50000);
+  EXPECT_EQ(f.engine.counters().passive_replies_after_pickup, 1u);
+  // Only the first: a second one answers nothing.
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,81).\r\n");
+  EXPECT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kUnsolicitedReply});
+}
+
+TEST(Session, PassiveReplyAfterPickupStillHasTheServersAddress) {
+  PickedUp f;
+  f.conv.server("227 Entering Passive Mode (10,0,9,9,195,80).\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kBounceAddress});
+}
+
+TEST(Session, AfterPickupAReplyToASeenCommandEndsTheBenefitOfDoubt) {
+  PickedUp f;
+  f.conv.client("NOOP\r\n");
+  f.conv.server("200 ok\r\n");  // answers the NOOP seen here: nothing before it is pending
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.sink.reasons(), std::vector<Reason>{Reason::kUnsolicitedReply});
+  EXPECT_EQ(f.engine.counters().passive_replies_after_pickup, 0u);
+}
+
+TEST(Session, AfterPickupASeenPasvIsAnsweredAsUsual) {
+  PickedUp f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  EXPECT_EQ(f.engine.counters().passive_replies_after_pickup, 0u);
+}
+
+TEST(Session, WithItsOpeningSeenNoReplyIsBelievedUnasked) {
+  Fixture f;  // SYN seen: every command was seen
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  EXPECT_TRUE(f.sink.expects().empty());
+  EXPECT_EQ(f.engine.counters().passive_replies_after_pickup, 0u);
+}
+
 }  // namespace
 }  // namespace ftpgate
