@@ -4,6 +4,7 @@
 // answers (EBUSY, ENOENT, EMFILE, a seqadj the kernel did not keep). ConntrackClient
 // (kernel/conntrack_client.h) is the real one, over ctnetlink.
 #include <optional>
+#include <vector>
 
 #include "core/sequence_adjustment.h"
 #include "kernel/conntrack_messages.h"
@@ -29,6 +30,8 @@ class ConntrackPort {
   // Removes the expectation with this tuple only if `master` owns it: 0, -ENOENT (used, expired
   // or never there) or -EPERM (another control connection's).
   virtual int remove(const CtTuple& tuple, const CtTuple& master) = 0;
+  // The expectations of `master` (or, with null, all of `family`) into `out`: 0 or -errno.
+  virtual int list_expectations(Family family, const CtTuple* master, std::vector<ExpectationInfo>& out) = 0;
 };
 
 }  // namespace ftpgate

@@ -59,6 +59,9 @@ class ControlState : public SessionExtension {
 
   static size_t index(Direction d) { return d == Direction::kToClient ? 1 : 0; }
   bool has_rewrites() const { return rewritten[0] || rewritten[1]; }
+  // Whether segments of this connection change numbering or content on their way (rewrites
+  // made here, or a sequence adjustment adopted at pickup).
+  bool changes_segments() const { return has_rewrites() || adjust[0].active() || adjust[1].active(); }
   size_t held_count() const { return held[0].size() + held[1].size(); }
 };
 

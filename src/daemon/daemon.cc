@@ -183,7 +183,8 @@ int run_daemon(DaemonOptions options) {
     dc.conntrack_from_packet = ct->answered_from_packet();
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
-    return format_status(StatusSources{engine.counters(), gateway.counters(), path.counters(),
+    return format_status(StatusSources{engine.counters(), gateway.counters(),
+                                       gateway.sync_repair_counters(), path.counters(),
                                        path.held(), latency, decision_latency, dc, qs,
                                        metrics_counters});
   };

@@ -10,7 +10,7 @@ namespace ftpgate {
 
 Gateway::Gateway(ConntrackPort& ct, const Policy& policy, const NatSettings& nat,
                  DecisionLog& log)
-    : ct_(ct), policy_(policy), nat_(nat), log_(log) {}
+    : ct_(ct), policy_(policy), nat_(nat), log_(log), synced_(ct, {}, timeout_seconds()) {}
 
 void Gateway::on_action(const Action& a) {
   switch (a.kind) {
@@ -25,6 +25,9 @@ void Gateway::on_action(const Action& a) {
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
         if (ControlState* s = find_control_state(a.session)) end_session(*s);
       } else {
+        // Before the segment that picked the session up is read: its peer's ACKs may already
+        // be in adjusted numbering.
+        if (a.event == SessionEvent::kPickup && a.session != nullptr) adopt(a, control_state(*a.session));
         log_.action(a);
       }
       break;
@@ -47,6 +50,24 @@ bool Gateway::look_up_control(const ControlFlow& f, ControlState& s) {
   ++counters_.conntrack_missing;
   missing_reason_ = "the control connection's conntrack entry was not found (" + errno_text(err) + ")";
   return false;
+}
+
+void Gateway::adopt(const Action& a, ControlState& s) {
+  if (!look_up_control(*a.flow, s)) {
+    s.lookup_retry_at = a.now + kLookupRetryInterval;
+    return;
+  }
+  for (size_t d = 0; d < 2; ++d) {
+    const std::optional<SequenceAdjustment>& kept = s.conntrack->seq_adj[d];
+    if (!kept || !kept->active()) continue;
+    // Rewrites made before the pickup (by the daemon before a restart, or the other router
+    // before a failover, whose update conntrackd synced): the next one adds to them.
+    s.adjust[d] = *kept;
+    s.adjust_verified = true;
+    ++counters_.pickup_seq_adjust_adopted;
+  }
+  // Expectations synced from the other router lack their NAT part and ftpgate's timeout.
+  synced_.repair_master(*s.conntrack);
 }
 
 void Gateway::install(const Action& a, ControlState& s) {

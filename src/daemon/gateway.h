@@ -17,6 +17,7 @@
 #include "daemon/conntrack_port.h"
 #include "daemon/control_state.h"
 #include "daemon/decision_log.h"
+#include "daemon/synced_expectations.h"
 
 namespace ftpgate {
 
@@ -32,6 +33,8 @@ namespace ftpgate {
   X(install_busy, "expectation_install_busy_total") /* EBUSY: another master's tuple */         \
   X(conntrack_lookups, "conntrack_lookups_total")   /* GET, reply GET or table walk */          \
   X(conntrack_missing, "conntrack_missing_total")   /* the control conntrack was not found */   \
+  /* a picked-up session continues the TCP sequence adjustment its conntrack carries */         \
+  X(pickup_seq_adjust_adopted, "pickup_seq_adjustments_adopted_total")                          \
   /* NAT (control connections the kernel translates) */                                         \
   X(nat_expectations, "nat_expectations_total")     /* installed with CTA_EXPECT_NAT */         \
   X(nat_rewrites, "nat_rewrites_total")             /* endpoint texts replaced on the wire */   \
@@ -71,9 +74,11 @@ class Gateway : public ActionSink {
   Gateway(ConntrackPort& ct, const Policy& policy, const NatSettings& nat, DecisionLog& log);
   void on_action(const Action& a) override;
   const GatewayCounters& counters() const { return counters_; }
+  const SyncRepairCounters& sync_repair_counters() const { return synced_.counters(); }
   void set_policy(const Policy& p, const NatSettings& nat) {
     policy_ = p;
     nat_ = nat;
+    synced_.set_timeout(timeout_seconds());
   }
 
   // --- NAT, for the packet path ---
@@ -107,6 +112,10 @@ class Gateway : public ActionSink {
   // Looks the control connection's conntrack up into s; logs and counts when it is missing.
   bool look_up_control(const ControlFlow& f, ControlState& s);
   void end_session(ControlState& s);
+  // A session picked up mid-stream (daemon restart, HA failover): its conntrack may carry a
+  // sequence adjustment and expectations made before, by this router or the other one.
+  void adopt(const Action& a, ControlState& s);
+  uint32_t timeout_seconds() const { return static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000); }
 
   ConntrackPort& ct_;
   Policy policy_;
@@ -114,6 +123,7 @@ class Gateway : public ActionSink {
   DecisionLog& log_;
   std::string missing_reason_;  // why the last look_up_control failed
   GatewayCounters counters_;
+  SyncedExpectations synced_;
   std::vector<EndpointRewrite> rewrites_;  // planned while the current segment is judged
   std::vector<QueuedId> released_;         // held by sessions that ended
 };

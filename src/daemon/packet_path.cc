@@ -29,10 +29,10 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
     return d.status;
   };
 
-  // Sequence adjustments exist only where a rewrite was made: without any, a packet costs no
-  // state lookups here.
+  // Sequence adjustments exist only where a rewrite was made (here, or before a pickup):
+  // without any, a packet costs no state lookups here.
   ControlState* cs = find_control_state(engine_.find(flow));
-  if (cs != nullptr && cs->has_rewrites()) {
+  if (cs != nullptr && cs->changes_segments()) {
     // After a rewrite that changed the length, the peer acknowledges in its own numbering: read
     // its ACK in the sender's, as the kernel will rewrite it.
     const SequenceAdjustment& adj = cs->adjust[ControlState::index(opposite(dir))];

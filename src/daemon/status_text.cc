@@ -31,6 +31,7 @@ std::string format_status(const StatusSources& s) {
   s.daemon.for_each(put);
   s.engine.for_each(put);
   s.gateway.for_each(put);
+  s.sync_repair.for_each(put);
   s.path.for_each(put);
   if (s.metrics_server != nullptr) s.metrics_server->for_each(put);
   put("held_segments", s.held_now);

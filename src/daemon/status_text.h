@@ -29,6 +29,7 @@ struct DaemonCounters {
 struct StatusSources {
   const Counters& engine;
   const GatewayCounters& gateway;
+  const SyncRepairCounters& sync_repair;
   const PacketPathCounters& path;
   uint64_t held_now;
   const LatencyHistogram& latency;           // every packet: read to verdict

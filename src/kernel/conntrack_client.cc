@@ -93,4 +93,12 @@ int ConntrackClient::remove(const CtTuple& tuple, const CtTuple& master) {
   return sock_.request(build_expect_delete(buf_, sock_.next_seq(), tuple, *id));
 }
 
+int ConntrackClient::list_expectations(Family family, const CtTuple* master,
+                                       std::vector<ExpectationInfo>& out) {
+  return sock_.request(build_expect_dump(buf_, sock_.next_seq(), family, master),
+                       [&](const nlmsghdr* msg) {
+                         if (auto e = parse_expectation(msg)) out.push_back(std::move(*e));
+                       });
+}
+
 }  // namespace ftpgate

@@ -33,6 +33,8 @@ class ConntrackClient : public ConntrackPort {
   // id, so an expectation that another control connection created meanwhile under the same
   // tuple is never removed (the kernel answers ENOENT when the id differs).
   int remove(const CtTuple& tuple, const CtTuple& master) override;
+  // A dump of the expectations (EXP_GET with NLM_F_DUMP, filtered by master when given).
+  int list_expectations(Family family, const CtTuple* master, std::vector<ExpectationInfo>& out) override;
   // ctnetlink round trips made so far.
   uint64_t requests() const { return sock_.requests(); }
   // The conntrack the packet being judged carries (NFQA_CT, or null): a lookup it answers

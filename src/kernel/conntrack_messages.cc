@@ -148,6 +148,12 @@ nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple, uin
   return nlh;
 }
 
+nlmsghdr* build_expect_dump(char* buf, uint32_t seq, Family family, const CtTuple* master) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_GET, NLM_F_DUMP, seq, family);
+  if (master != nullptr) put_tuple(nlh, CTA_EXPECT_MASTER, *master);
+  return nlh;
+}
+
 nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply) {
   nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET, NLM_F_ACK, seq,
                              t.src.family());
@@ -232,6 +238,26 @@ std::optional<CtTuple> parse_expect_part(const nlmsghdr* nlh, int which) {
   return parse_tuple(a.tb[which]);
 }
 }  // namespace
+
+std::optional<ExpectationInfo> parse_expectation(const nlmsghdr* nlh) {
+  Attrs a;
+  if (!parse_top(nlh, a, CTA_EXPECT_MAX) || !a.tb[CTA_EXPECT_MASTER] || !a.tb[CTA_EXPECT_TUPLE])
+    return std::nullopt;
+  auto master = parse_tuple(a.tb[CTA_EXPECT_MASTER]);
+  auto tuple = parse_tuple(a.tb[CTA_EXPECT_TUPLE]);
+  if (!master || !tuple) return std::nullopt;
+  ExpectationInfo e;
+  e.master = *master;
+  e.tuple = *tuple;
+  auto u32 = [&](int type) -> uint32_t {
+    return a.tb[type] && mnl_attr_get_payload_len(a.tb[type]) == 4 ? ntohl(mnl_attr_get_u32(a.tb[type])) : 0;
+  };
+  e.id = u32(CTA_EXPECT_ID);
+  e.timeout_s = u32(CTA_EXPECT_TIMEOUT);
+  if (a.tb[CTA_EXPECT_HELP_NAME]) e.helper = mnl_attr_get_str(a.tb[CTA_EXPECT_HELP_NAME]);
+  e.has_nat = a.tb[CTA_EXPECT_NAT] != nullptr;
+  return e;
+}
 
 std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh) {
   return parse_expect_part(nlh, CTA_EXPECT_TUPLE);

@@ -49,6 +49,9 @@ nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple);
 // IPCTNL_MSG_EXP_DELETE of the expectation with this tuple and CTA_EXPECT_ID `id` (the kernel
 // answers ENOENT when the expectation under that tuple has another id).
 nlmsghdr* build_expect_delete(char* buf, uint32_t seq, const CtTuple& tuple, uint32_t id);
+// IPCTNL_MSG_EXP_GET with NLM_F_DUMP: every expectation of the family, or (with `master`) only
+// those of that control connection (the kernel walks the master's own list).
+nlmsghdr* build_expect_dump(char* buf, uint32_t seq, Family family, const CtTuple* master = nullptr);
 // IPCTNL_MSG_CT_GET of the conntrack whose original (or, with by_reply, reply) tuple is `t`.
 nlmsghdr* build_conntrack_get(char* buf, uint32_t seq, const CtTuple& t, bool by_reply = false);
 // IPCTNL_MSG_CT_GET with NLM_F_DUMP: every conntrack of the family.
@@ -80,6 +83,18 @@ std::optional<ConntrackInfo> parse_conntrack_nested(const nlattr* nest);
 // Whether a conntrack read back after setting `wanted` on one direction holds it: ctnetlink
 // accepts CTA_SEQ_ADJ_* silently on a conntrack without the seqadj extension, and then dumps none.
 bool keeps_seq_adjust(const ConntrackInfo& info, bool reply_direction, const SequenceAdjustment& wanted);
+// An expectation as the kernel dumps it (IPCTNL_MSG_EXP_NEW in a GET reply or a dump).
+struct ExpectationInfo {
+  CtTuple master;         // CTA_EXPECT_MASTER: the control connection's original tuple
+  CtTuple tuple;          // CTA_EXPECT_TUPLE (source port: the wildcard's 0)
+  uint32_t id = 0;        // CTA_EXPECT_ID
+  uint32_t timeout_s = 0; // CTA_EXPECT_TIMEOUT: seconds left
+  std::string helper;     // CTA_EXPECT_HELP_NAME
+  // CTA_EXPECT_NAT present: the data connection will be translated (dumped only where the
+  // expectation has a saved address or port; conntrackd's sync drops it on the way).
+  bool has_nat = false;
+};
+std::optional<ExpectationInfo> parse_expectation(const nlmsghdr* nlh);
 // Parses an expectation message (EXP_NEW/GET reply): its tuple; for tests and `check`.
 std::optional<CtTuple> parse_expect_tuple(const nlmsghdr* nlh);
 // ... and its master's tuple (CTA_EXPECT_MASTER).

@@ -126,6 +126,35 @@ TEST(ConntrackMessages, NatExpectationCarriesDirectionSavedTupleAndFollowMaster)
   EXPECT_FALSE(plain.tb[CTA_EXPECT_NAT] || plain.tb[CTA_EXPECT_FN]);
 }
 
+TEST(ConntrackMessages, ExpectationDumpIsFilteredByMasterAndParsedWhole) {
+  char buf[4096];
+  const CtTuple master{ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
+  const nlmsghdr* all = build_expect_dump(buf, 3, Family::kV6);
+  EXPECT_EQ(all->nlmsg_type, (NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP_GET);
+  EXPECT_TRUE(all->nlmsg_flags & NLM_F_DUMP);
+  EXPECT_EQ(static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(all))->nfgen_family, AF_INET6);
+  EXPECT_EQ(all->nlmsg_len, mnl_nlmsg_size(sizeof(nfgenmsg)));  // no filter
+  const nlmsghdr* mine = build_expect_dump(buf, 4, Family::kV4, &master);
+  EXPECT_EQ(*parse_expect_master(mine), master);
+
+  // An expectation message has the layout EXP_NEW builds (the kernel adds id and helper).
+  ExpectationRequest req;
+  req.master = master;
+  req.tuple = {ip("203.0.113.2"), ip("203.0.113.1"), 0, 50001};
+  req.timeout_s = 17;
+  auto e = parse_expectation(build_expect_new(buf, 5, req, ExpectWrite::kCreate));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->master, master);
+  EXPECT_EQ(e->tuple, req.tuple);
+  EXPECT_EQ(e->timeout_s, 17u);
+  EXPECT_FALSE(e->has_nat);
+  req.nat = true;
+  req.nat_to = ip("198.51.100.2");
+  e = parse_expectation(build_expect_new(buf, 6, req, ExpectWrite::kCreate));
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->has_nat);
+}
+
 TEST(ConntrackMessages, SequenceAdjustmentIsAnUpdateOfOneDirection) {
   char buf[4096];
   SequenceAdjustment adj;

@@ -16,6 +16,8 @@ class FakeConntrack : public ConntrackPort {
  public:
   struct Expected {
     ExpectationRequest request;
+    std::string helper = "sane";
+    uint32_t id = 0;
   };
 
   // A conntrack without NAT (reply = original reversed) or with the given reply tuple.
@@ -71,7 +73,26 @@ class FakeConntrack : public ConntrackPort {
       e.request = req;  // refreshed
       return 0;
     }
-    expectations.push_back(Expected{req});
+    expectations.push_back(Expected{req, helper_of(req.master), ++next_id_});
+    return 0;
+  }
+  // An expectation as conntrackd's sync creates it on the backup: no NAT part, the helper's
+  // default timeout.
+  void add_synced(const CtTuple& master, const CtTuple& tuple, uint32_t timeout_s = 300) {
+    ExpectationRequest r;
+    r.master = master;
+    r.tuple = tuple;
+    r.timeout_s = timeout_s;
+    expectations.push_back(Expected{r, helper_of(master), ++next_id_});
+  }
+  int list_expectations(Family family, const CtTuple* master, std::vector<ExpectationInfo>& out) override {
+    ++dumps;
+    for (const Expected& e : expectations) {
+      if (e.request.master.src.family() != family) continue;
+      if (master != nullptr && !(e.request.master == *master)) continue;
+      out.push_back(ExpectationInfo{e.request.master, e.request.tuple, e.id, e.request.timeout_s,
+                                    e.helper, e.request.nat});
+    }
     return 0;
   }
   int remove(const CtTuple& tuple, const CtTuple& master) override {
@@ -99,9 +120,15 @@ class FakeConntrack : public ConntrackPort {
   std::vector<Expected> expectations;
   std::deque<int> install_errors;  // the next installs answer these (0: as the table says)
   bool keeps_seq_adjust_extension = true;
-  int lookups = 0, table_walks = 0, installs = 0, removes = 0, seq_adjust_writes = 0;
+  int lookups = 0, table_walks = 0, installs = 0, removes = 0, seq_adjust_writes = 0, dumps = 0;
 
  private:
+  std::string helper_of(const CtTuple& master) const {
+    for (const ConntrackInfo& c : conntracks)
+      if (c.orig == master) return c.helper;
+    return "";
+  }
+  uint32_t next_id_ = 0;
   // The source port is a wildcard in every expectation ftpgate makes.
   static bool same_tuple(const CtTuple& a, const CtTuple& b) {
     return a.src == b.src && a.dst == b.dst && a.dport == b.dport;
