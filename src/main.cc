@@ -14,6 +14,7 @@ const char kUsage[] =
     "  check    what this kernel offers ftpgate, and which rules to load\n"
     "  status   counters of the running daemon\n"
     "  helper   register or unregister the userspace conntrack helper (before rules load)\n"
+    "  ha       HA pairs with conntrackd: takeover after a failover, check a node\n"
     "  replay   run the engine over pcap/pcapng files, print JSON decisions\n"
     "Run 'ftpgate <command> --help' for a command's options.\n";
 }  // namespace
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   if (cmd == "status") return ftpgate::status_command(argc - 2, argv + 2);
   if (cmd == "check") return ftpgate::check_command(argc - 2, argv + 2);
   if (cmd == "helper") return ftpgate::helper_command(argc - 2, argv + 2);
+  if (cmd == "ha") return ftpgate::ha_command(argc - 2, argv + 2);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::cout << kUsage;
     return 0;

@@ -18,11 +18,11 @@ namespace ftpgate {
 namespace {
 
 const char kUsage[] =
-    "usage: ftpgate check\n"
+    "usage: ftpgate check [--ha [ha check options]]\n"
     "Probes the kernel for what ftpgate needs (NFQUEUE, ctnetlink, userspace helpers, the 'sane'\n"
     "carrier helper, the nft queue statement, NAT) and prints the rules and daemon options\n"
     "that match. Exit status 0 when ftpgate can run here, 1 when something it needs is missing.\n"
-    "Needs root (CAP_NET_ADMIN).\n";
+    "Needs root (CAP_NET_ADMIN). --ha: what an HA node needs instead (`ftpgate ha check`).\n";
 
 bool shell_ok(const char* cmd) { return std::system(cmd) == 0; }
 
@@ -35,6 +35,7 @@ void report(bool ok, const std::string& what, const std::string& detail) {
 }  // namespace
 
 int check_command(int argc, char** argv) {
+  if (argc > 0 && std::string_view(argv[0]) == "--ha") return ha_check(argc - 1, argv + 1);
   if (argc > 0) {
     const std::string_view arg = argv[0];
     const bool help = arg == "-h" || arg == "--help";

@@ -8,4 +8,8 @@ int status_command(int argc, char** argv);
 int check_command(int argc, char** argv);
 // ftpgate helper register|unregister [--config FILE] [--KEY VALUE ...]
 int helper_command(int argc, char** argv);
+// ftpgate ha takeover|check ...
+int ha_command(int argc, char** argv);
+// ftpgate ha check [--conntrackd-config FILE] [--keepalived-config FILE]
+int ha_check(int argc, char** argv);
 }  // namespace ftpgate

@@ -1,7 +1,3 @@
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -10,6 +6,7 @@
 #include <string>
 
 #include "app/daemon_commands.h"
+#include "app/status_socket_client.h"
 #include "daemon/config.h"
 #include "util/json_writer.h"
 
@@ -107,22 +104,12 @@ int status_command(int argc, char** argv) {
       return 2;
     }
   }
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  std::string text;
+  if (const int err = ask_daemon(path, {}, text); err != 0) {
     std::cerr << "ftpgate status: cannot reach the daemon at " << path << ": "
-              << std::strerror(errno) << " (is 'ftpgate run' running, and are you root?)\n";
-    if (fd >= 0) close(fd);
+              << std::strerror(err) << " (is 'ftpgate run' running, and are you root?)\n";
     return 1;
   }
-  shutdown(fd, SHUT_WR);  // no request: the daemon answers with the bare text at once
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) text.append(buf, static_cast<size_t>(n));
-  close(fd);
   if (format == "table") {
     std::cout << as_table(parse_samples(text));
   } else if (format == "json") {

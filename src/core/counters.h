@@ -26,6 +26,8 @@ namespace ftpgate {
   X(sessions_created, "sessions_created_total")                                                \
   X(sessions_closed, "sessions_closed_total")    /* FIN both ways or RST */                   \
   X(sessions_expired, "sessions_expired_total")  /* idle timeout */                           \
+  /* forgotten unended (HA takeover: stale; picked up again by their next segment) */         \
+  X(sessions_released, "sessions_released_total")                                             \
   X(midstream_pickups, "midstream_pickups_total") /* sessions or directions without a SYN */  \
   X(uninspected_segments, "uninspected_segments_total") /* of sessions not tracked */         \
   /* stream bytes never seen (stream_gap): capture loss, or packets the kernel let through */  \

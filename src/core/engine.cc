@@ -75,6 +75,15 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
     end_session(it, SessionEvent::kClosed, now);
 }
 
+size_t Engine::release_all() {
+  const size_t n = sessions_.size();
+  for (auto& kv : sessions_) kv.second.drop_expectations(counters_);
+  counters_.sessions_released += n;
+  counters_.sessions_active -= n;
+  sessions_.clear();
+  return n;
+}
+
 void Engine::tick(Micros now) {
   if (now < next_expiry_scan_) return;
   expire(now);

@@ -36,6 +36,11 @@ class Engine {
   // share one throttle, so traffic plus the timer still scan once per second.
   void tick(Micros now);
 
+  // Forgets every session without ending it (no event: expectations stay in the kernel). What
+  // they knew is stale after an HA takeover (the other router carried the connections
+  // meanwhile); the next segment of each picks it up afresh. Returns how many.
+  size_t release_all();
+
   // Replaces the policy (SIGHUP). Limits apply to what happens next.
   void set_policy(const Policy& policy) { policy_ = policy; }
   const Policy& policy() const { return policy_; }

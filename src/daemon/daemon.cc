@@ -149,6 +149,7 @@ int run_daemon(DaemonOptions options) {
 
   DecisionLog decisions(std::cerr, cfg.log_format);
   Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
+  gateway.set_own_helpers(expectation_helpers(cfg.helper_mode));
   PacketPath path(cfg.policy, cfg.control_ports, gateway, cfg.nat);
   Engine& engine = path.engine();
   DaemonCounters dc;
@@ -190,7 +191,22 @@ int run_daemon(DaemonOptions options) {
   };
   MetricsServer metrics_server(status_text);
   metrics_counters = &metrics_server.counters();
-  if (status.get() >= 0) metrics_server.add_listener(status.get());
+  // `ftpgate ha takeover` (keepalived's notify script, after conntrackd's commit): what this
+  // daemon knew of its sessions is stale; synced expectations are made complete.
+  metrics_server.set_command_handler([&](std::string_view) {
+    std::vector<QueuedId> release;
+    const size_t n = path.take_over(release);
+    settle_held(release, true);
+    std::string text = "takeover: " + std::to_string(n) + " sessions released;";
+    gateway.sync_repair_counters().for_each([&](std::string_view name, uint64_t v) {
+      text += ' ';
+      text += name;
+      text += '=' + std::to_string(v);
+    });
+    std::cerr << "ftpgate: " << text << '\n';
+    return text + '\n';
+  });
+  if (status.get() >= 0) metrics_server.add_listener(status.get(), true);
   if (metrics.get() >= 0) metrics_server.add_listener(metrics.get());
 
   // Every socket is bound: from here on only CAP_NET_ADMIN is needed.

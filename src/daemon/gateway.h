@@ -75,6 +75,10 @@ class Gateway : public ActionSink {
   void on_action(const Action& a) override;
   const GatewayCounters& counters() const { return counters_; }
   const SyncRepairCounters& sync_repair_counters() const { return synced_.counters(); }
+  // The helpers whose expectations are ftpgate's (the binding's), for takeover's table walk.
+  void set_own_helpers(std::vector<std::string> helpers) { synced_.set_helpers(std::move(helpers)); }
+  // HA takeover: repairs every synced expectation of ftpgate's helpers (0 or -errno).
+  int repair_synced_expectations() { return synced_.repair_all(); }
   void set_policy(const Policy& p, const NatSettings& nat) {
     policy_ = p;
     nat_ = nat;

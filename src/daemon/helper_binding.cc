@@ -44,4 +44,13 @@ int release_helper() {
   return rc;
 }
 
+std::vector<std::string> expectation_helpers(HelperMode mode) {
+  switch (mode) {
+    case HelperMode::kCarrier: return {"sane"};
+    case HelperMode::kCthelper: return {"ftpgate"};
+    case HelperMode::kAuto: break;
+  }
+  return {"sane", "ftpgate"};
+}
+
 }  // namespace ftpgate

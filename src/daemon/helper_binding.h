@@ -14,6 +14,8 @@
 //             adjustment is applied twice (measured on Debian 12's kernel, tests/stock_kernel);
 //   auto      carrier (the binding that is right with and without NAT).
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/policy.h"
 #include "daemon/config.h"
@@ -30,5 +32,8 @@ HelperBinding bind_helper(HelperMode mode, const Policy& policy);
 // and this is called again (`ftpgate helper unregister`); a start registers it again (an
 // update), so a helper left by a killed daemon never breaks a restart. 0 or -errno.
 int release_helper();
+// The helper names the expectations of this mode carry ("sane", "ftpgate", or both for auto:
+// an HA peer may bind differently).
+std::vector<std::string> expectation_helpers(HelperMode mode);
 
 }  // namespace ftpgate

@@ -23,7 +23,7 @@ void watch(int epoll, int fd, uint32_t events, int op = EPOLL_CTL_ADD) {
 
 // The reply to what the client asked: "GET /metrics ..." (or "/") gets HTTP, another GET a
 // 404, anything else (nothing at all: ftpgate status) the text alone.
-std::string response_to(std::string_view req, const std::string& body) {
+std::string http_response_to(std::string_view req, const std::string& body) {
   if (req.substr(0, 4) != "GET ") return body;
   const std::string_view path = req.substr(4, req.find_first_of(" \r\n", 4) - 4);
   if (path != "/metrics" && path != "/")
@@ -42,8 +42,9 @@ MetricsServer::~MetricsServer() {
   if (epoll_ >= 0) close(epoll_);
 }
 
-void MetricsServer::add_listener(int listener) {
+void MetricsServer::add_listener(int listener, bool commands) {
   listeners_.push_back(listener);
+  if (commands) command_listeners_.push_back(listener);
   watch(epoll_, listener, EPOLLIN);
 }
 
@@ -89,6 +90,8 @@ void MetricsServer::accept_all(int listener, Micros now) {
     }
     Client& c = clients_[fd];
     c.since = now;
+    c.commands = std::find(command_listeners_.begin(), command_listeners_.end(), listener) !=
+                 command_listeners_.end();
     watch(epoll_, fd, EPOLLIN | EPOLLRDHUP);
     read_request(fd, c);  // a scraper's request is usually there already
     if (c.answered && send_some(fd, c)) close_client(fd);
@@ -114,9 +117,18 @@ void MetricsServer::read_request(int fd, Client& c) {
 
 void MetricsServer::answer(int fd, Client& c) {
   c.answered = true;
-  c.response = response_to(c.request, body_());
+  c.response = response_to(c);
   ++counters_.answered;
   watch(epoll_, fd, EPOLLOUT, EPOLL_CTL_MOD);
+}
+
+std::string MetricsServer::response_to(const Client& c) {
+  const std::string_view line = std::string_view(c.request).substr(0, c.request.find_first_of("\r\n"));
+  if (line == "TAKEOVER") {
+    if (!c.commands || !command_) return "refused: commands are taken on the status socket only\n";
+    return command_(line);
+  }
+  return http_response_to(c.request, body_());
 }
 
 bool MetricsServer::send_some(int fd, Client& c) {

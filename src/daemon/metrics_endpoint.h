@@ -9,6 +9,10 @@
 // epoll set, which the daemon's loop watches as one descriptor (poll() handles what is ready,
 // tick() what waited too long). At most kMaxClients are served at once; more are closed at
 // once and counted.
+//
+// A listener added with commands (the root-only status socket, never the TCP port) also takes
+// one command line instead of a GET: "TAKEOVER\n" (`ftpgate ha takeover`), answered with what
+// the command handler returns.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -44,7 +48,12 @@ class MetricsServer {
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   // Accept clients from this listening socket (non-blocking); the server does not own it.
-  void add_listener(int listener);
+  // With `commands`, its clients may send a command line for the handler.
+  void add_listener(int listener, bool commands = false);
+  // Answers a command line ("TAKEOVER"); unset: commands are refused.
+  void set_command_handler(std::function<std::string(std::string_view)> handler) {
+    command_ = std::move(handler);
+  }
   // The descriptor the daemon's loop watches (readable when something here is ready).
   int fd() const { return epoll_; }
   // Handles whatever is ready, without waiting.
@@ -61,8 +70,10 @@ class MetricsServer {
     std::string request;
     std::string response;  // once answered: what is left to send
     bool answered = false;
+    bool commands = false;  // accepted from a listener that takes commands
   };
   void accept_all(int listener, Micros now);
+  std::string response_to(const Client& c);
   void read_request(int fd, Client& c);
   void answer(int fd, Client& c);
   // Sends what it can; true when the client is done (all sent, or gone).
@@ -71,7 +82,9 @@ class MetricsServer {
 
   std::function<std::string()> body_;
   int epoll_ = -1;
+  std::function<std::string(std::string_view)> command_;
   std::vector<int> listeners_;  // what poll() accepts clients from
+  std::vector<int> command_listeners_;
   std::unordered_map<int, Client> clients_;
   MetricsServerCounters counters_;
 };

@@ -177,6 +177,17 @@ void PacketPath::collect_released(std::vector<QueuedId>& ids) {
   held_ -= ids.size() - before;
 }
 
+size_t PacketPath::take_over(std::vector<QueuedId>& release) {
+  collect_released(release);
+  engine_.for_each_session([&](Session& s) {
+    if (ControlState* cs = find_control_state(&s))
+      for (Direction d : {Direction::kToServer, Direction::kToClient}) take_held(*cs, d, release);
+  });
+  const size_t n = engine_.release_all();
+  gateway_.repair_synced_expectations();
+  return n;
+}
+
 std::vector<QueuedId> PacketPath::release_expired(Micros now) {
   std::vector<QueuedId> ids;
   collect_released(ids);

@@ -64,6 +64,10 @@ class PacketPath {
   DecodeStatus judge(QueuedId id, std::string_view packet, Micros now, PacketDecision& out);
   // Held packets whose time is up, and those of sessions that ended (to accept unchanged).
   std::vector<QueuedId> release_expired(Micros now);
+  // HA takeover: every session is forgotten (picked up afresh by its next segment, from what
+  // its conntrack says now) and the synced expectations are repaired. Appends the held
+  // packets to accept unchanged; returns how many sessions were released.
+  size_t take_over(std::vector<QueuedId>& release);
 
   Engine& engine() { return engine_; }
   const Engine& engine() const { return engine_; }

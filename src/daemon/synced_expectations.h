@@ -57,6 +57,7 @@ class SyncedExpectations {
   SyncedExpectations(ConntrackPort& ct, std::vector<std::string> helpers, uint32_t timeout_s)
       : ct_(ct), helpers_(std::move(helpers)), timeout_s_(timeout_s) {}
   void set_timeout(uint32_t timeout_s) { timeout_s_ = timeout_s; }
+  void set_helpers(std::vector<std::string> helpers) { helpers_ = std::move(helpers); }
 
   // The expectations of one control connection (a session just picked up), whatever their
   // helper. 0 or -errno.

@@ -99,6 +99,30 @@ TEST(MetricsServer, UnknownPathIs404) {
   close(c);
 }
 
+TEST(MetricsServer, CommandsAreTakenOnlyFromTheCommandListener) {
+  UnixListener status, port;
+  MetricsServer server([] { return std::string("x\n"); });
+  server.add_listener(status.fd(), true);
+  server.add_listener(port.fd());  // as the TCP metrics port: figures only
+  int taken = 0;
+  server.set_command_handler([&](std::string_view line) {
+    ++taken;
+    return std::string(line) + " done\n";
+  });
+  const std::string cmd = "TAKEOVER\n";
+  const int a = status.connect_client();
+  send(a, cmd.data(), cmd.size(), 0);
+  const int b = port.connect_client();
+  send(b, cmd.data(), cmd.size(), 0);
+  server.poll(0);
+  server.poll(0);
+  EXPECT_EQ(received(a), "TAKEOVER done\n");
+  EXPECT_EQ(received(b).rfind("refused", 0), 0u);
+  EXPECT_EQ(taken, 1);
+  close(a);
+  close(b);
+}
+
 TEST(MetricsServer, ClientsBeyondTheLimitAreRefusedAndCounted) {
   UnixListener l;
   MetricsServer server([] { return std::string("x\n"); });
