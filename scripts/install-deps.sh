@@ -12,6 +12,8 @@ packages=(
   iproute2 nftables iptables conntrack tcpdump
   # real FTP peers for the lab
   vsftpd python3-pyftpdlib curl lftp
+  # the HA pair (tests/e2e/ha_e2e.sh): conntrack state sync and VRRP
+  conntrackd keepalived
   # misc
   python3 procps psmisc openssl
   # metrics parsing in the tests, Debian packaging (cpack -G DEB uses dpkg-shlibdeps)
@@ -38,4 +40,11 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet vsftpd 2>
   systemctl disable vsftpd >/dev/null 2>&1 || true
 fi
 pkill -x vsftpd 2>/dev/null || true
+# Their packages start system-wide daemons too; the HA lab runs its own in namespaces.
+for unit in conntrackd keepalived; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$unit" 2>/dev/null; then
+    systemctl stop "$unit" || true
+    systemctl disable "$unit" >/dev/null 2>&1 || true
+  fi
+done
 echo "install-deps: all packages present"

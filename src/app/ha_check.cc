@@ -111,7 +111,9 @@ int ha_check(int argc, char** argv) {
   for (const std::string& n : synced) listed += (listed.empty() ? "" : " ") + n;
   report(!helper.empty() && covered,
          "ExpectationSync covers the helper the rules attach ('" + helper + "')",
-         covered ? "" : !readable ? "cannot read " + conntrackd_conf
+         helper.empty() ? "no ct helper in the loaded rules"
+         : covered      ? ""
+         : !readable    ? "cannot read " + conntrackd_conf
                                   : "ExpectationSync is {" + listed + "}: add '" + helper +
                                         "' (Sync { Options { ExpectationSync { ftp " + helper + " } } })",
          all);

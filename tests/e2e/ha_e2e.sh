@@ -117,6 +117,7 @@ run_suite() {
   ha_wait_primary r1 0 || { bad "$mode: r1 never became primary"; return 1; }
   ftpgate=$notify_ftpgate ha_start_keepalived r2
   sleep 2  # r2 settles as backup and asks r1 for its state
+  [ "$mode" = ftpgate ] && check_node
 
   # Phase A: negotiated on r1, used through r2 after r1's keepalived stops.
   local c tags=()
@@ -145,6 +146,21 @@ run_suite() {
   [ "$mode" = ftpgate ] && check_counters_after_failback
   rm -rf "/tmp/ftpgate-ha-last-$mode"; cp -r "$HA_DIR" "/tmp/ftpgate-ha-last-$mode" 2> /dev/null || true
   ha_down
+}
+
+# `ftpgate ha check` on a node of this lab passes, and names what is wrong when the sync
+# would not carry ftpgate's expectations (ExpectationSync { ftp } alone).
+check_node() {
+  local out
+  if out=$(ha_in r2 "$ftpgate" ha check --conntrackd-config "$HA_DIR/r2/conntrackd.conf" \
+             --keepalived-config "$HA_DIR/r2/keepalived.conf" 2>&1); then ok "ha check passes on r2"
+  else bad "ha check on r2: $out"; fi
+  sed -e '/ExpectationSync {/,/}/c\		ExpectationSync {\n			ftp\n		}' "$HA_DIR/r2/conntrackd.conf" > "$HA_DIR/r2/ftp-only.conf"
+  if out=$(ha_in r2 "$ftpgate" ha check --conntrackd-config "$HA_DIR/r2/ftp-only.conf" \
+             --keepalived-config "$HA_DIR/r2/keepalived.conf" 2>&1); then bad "ha check passed ExpectationSync { ftp }"
+  elif printf '%s\n' "$out" | grep -q "missing  ExpectationSync covers the helper the rules attach ('sane')"; then
+    ok "ha check refuses ExpectationSync { ftp }, naming 'sane'"
+  else bad "ha check with ExpectationSync { ftp }: $out"; fi
 }
 
 # What the new primary's ftpgate did: it picked the sessions up, inspected the negotiations
