@@ -29,6 +29,15 @@ Lab& with_adjusted_conntrack(Lab& lab) {
   return lab;
 }
 
+// The client direction's sequence adjustment the (fake) kernel holds is {pos, before, after}.
+void expect_client_adjustment(const Lab& lab, uint32_t pos, int32_t before, int32_t after) {
+  const std::optional<SequenceAdjustment>& kept = lab.ct.conntracks[0].seq_adj[0];
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->correction_pos, pos);
+  EXPECT_EQ(kept->offset_before, before);
+  EXPECT_EQ(kept->offset_after, after);
+}
+
 TEST(Pickup, ContinuesTheSequenceAdjustmentItsConntrackCarries) {
   Lab lab;
   with_adjusted_conntrack(lab);
@@ -46,10 +55,7 @@ TEST(Pickup, ContinuesTheSequenceAdjustmentItsConntrackCarries) {
   ASSERT_EQ(d.fate, PacketDecision::Fate::kAcceptChanged);
   EXPECT_EQ(payload_of(d.packet), "PORT 203,0,113,100,195,81\r\n");
   // Added to the first router's +1 (v1 wrote before 0, after 1 as if none existed).
-  ASSERT_TRUE(lab.ct.conntracks[0].seq_adj[0]);
-  EXPECT_EQ(lab.ct.conntracks[0].seq_adj[0]->correction_pos, second_at);
-  EXPECT_EQ(lab.ct.conntracks[0].seq_adj[0]->offset_before, 1);
-  EXPECT_EQ(lab.ct.conntracks[0].seq_adj[0]->offset_after, 2);
+  expect_client_adjustment(lab, second_at, 1, 2);
   w.client_shift = 2;
   w.send(false, "200 PORT ok\r\n");
   EXPECT_EQ(lab.path.engine().counters().of(Reason::kStreamGap), 0u);
@@ -66,10 +72,7 @@ TEST(Pickup, RetransmissionOfTheFirstRoutersRewriteIsRewrittenTheSameWay) {
   ASSERT_EQ(d.fate, PacketDecision::Fate::kAcceptChanged);
   EXPECT_EQ(payload_of(d.packet), "PORT 203,0,113,100,195,80\r\n");
   // The adjustment is the one the first router made for this very segment.
-  ASSERT_TRUE(lab.ct.conntracks[0].seq_adj[0]);
-  EXPECT_EQ(lab.ct.conntracks[0].seq_adj[0]->correction_pos, kPortAt);
-  EXPECT_EQ(lab.ct.conntracks[0].seq_adj[0]->offset_before, 0);
-  EXPECT_EQ(lab.ct.conntracks[0].seq_adj[0]->offset_after, 1);
+  expect_client_adjustment(lab, kPortAt, 0, 1);
   // One expectation, now complete: translated back to the client, with ftpgate's timeout.
   ASSERT_EQ(lab.ct.expectations.size(), 1u);
   const ExpectationRequest& r = lab.ct.expectations[0].request;

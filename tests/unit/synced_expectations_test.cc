@@ -60,6 +60,8 @@ const Row kRows[] = {
      false, 20, false, false, true, 0, nullptr},
 };
 
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
+
 class PlanRepair : public ::testing::TestWithParam<Row> {};
 
 TEST_P(PlanRepair, AsTheMastersTranslationSays) {
