@@ -3,6 +3,7 @@
 // lets unit tests drive the gateway and the packet path with a fake that scripts the kernel's
 // answers (EBUSY, ENOENT, EMFILE, a seqadj the kernel did not keep). ConntrackClient
 // (kernel/conntrack_client.h) is the real one, over ctnetlink.
+#include <cerrno>
 #include <optional>
 #include <vector>
 
@@ -30,6 +31,23 @@ class ConntrackPort {
   // Removes the expectation with this tuple only if `master` owns it: 0, -ENOENT (used, expired
   // or never there) or -EPERM (another control connection's).
   virtual int remove(const CtTuple& tuple, const CtTuple& master) = 0;
+  // With the NFQUEUE conntrack glue an expectation can ride on the verdict of the packet being
+  // judged (NFQA_EXP) instead of costing ctnetlink requests. Offers `req` for it: true when
+  // taken (one per packet, never a NAT one). The caller then puts attached() in the verdict
+  // and asks attached_outcome() what became of it.
+  virtual bool attach_to_verdict(const ExpectationRequest& req) {
+    (void)req;
+    return false;
+  }
+  // The expectation taken for the verdict of the packet being judged, or null.
+  virtual const ExpectationRequest* attached() const { return nullptr; }
+  // After the verdict went out with it (with_verdict) or could not carry it: 0 when the kernel
+  // created it (then its timeout is set), else the answer of a ctnetlink install of it (which
+  // also covers a creation the events did not show). Forgets it.
+  virtual int attached_outcome(bool with_verdict) {
+    (void)with_verdict;
+    return -EINVAL;
+  }
   // The expectations of `master` (or, with null, all of `family`) into `out`: 0 or -errno.
   virtual int list_expectations(Family family, const CtTuple* master, std::vector<ExpectationInfo>& out) = 0;
 };

@@ -147,6 +147,16 @@ int run_daemon(DaemonOptions options) {
     }
   }
 
+  // Where queued packets carry their conntrack, expectations ride on the verdicts (NFQA_EXP).
+  bool verdict_expectations = false;
+  if (!queues.empty() && queues.front().conntrack_glue()) {
+    if (const int rc = ct->enable_verdict_expectations(); rc != 0)
+      std::cerr << "ftpgate: no expectation events (" << errno_text(rc)
+                << "): expectations go over ctnetlink\n";
+    else
+      verdict_expectations = true;
+  }
+
   DecisionLog decisions(std::cerr, cfg.log_format);
   Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
   gateway.set_own_helpers(expectation_helpers(cfg.helper_mode));
@@ -182,6 +192,8 @@ int run_daemon(DaemonOptions options) {
   auto status_text = [&] {
     dc.conntrack_requests = ct->requests();
     dc.conntrack_from_packet = ct->answered_from_packet();
+    dc.verdict_expectations = ct->verdict_expectations();
+    dc.verdict_expectations_unconfirmed = ct->verdict_expectations_unconfirmed();
     std::vector<NfQueueStats> qs;
     for (const auto& q : queues) qs.push_back(q.stats());
     return format_status(StatusSources{engine.counters(), gateway.counters(),
@@ -234,7 +246,9 @@ int run_daemon(DaemonOptions options) {
   for (uint16_t p : cfg.control_ports) std::cerr << ' ' << p;
   std::cerr << ", expectation timeout " << cfg.policy.expectation_timeout / 1'000'000 << "s, "
             << (!queues.empty() && queues.front().conntrack_glue()
-                    ? "conntrack from each queued packet (NFQA_CT)"
+                    ? (verdict_expectations
+                           ? "conntrack from each queued packet (NFQA_CT), expectations in the verdicts (NFQA_EXP)"
+                           : "conntrack from each queued packet (NFQA_CT)")
                     : "conntrack looked up over ctnetlink (no NFQUEUE conntrack glue)")
             << '\n';
 
@@ -275,16 +289,29 @@ int run_daemon(DaemonOptions options) {
               settle_held(d.release, true);
               settle_held(d.drop, false);
               carried_decisions += d.carried_decision ? 1 : 0;
+              // An expectation taken for this packet's verdict (NFQA_EXP) goes out with it
+              // when the packet is accepted unchanged, else over ctnetlink.
+              const ExpectationRequest* in_verdict = ct->attached();
+              bool carried = false;
               switch (d.fate) {
-                case PacketDecision::Fate::kAccept: q.accept_later(p.id); break;
+                case PacketDecision::Fate::kAccept:
+                  if (in_verdict != nullptr) {
+                    carried = q.verdict_with_expectation(p.id, *in_verdict) == 0;
+                    if (!carried) q.accept(p.id);
+                  } else {
+                    q.accept_later(p.id);
+                  }
+                  break;
                 case PacketDecision::Fate::kHold: q.hold(p.id); break;
                 case PacketDecision::Fate::kDrop: q.verdict(p.id, false); break;
                 case PacketDecision::Fate::kAcceptChanged: q.verdict(p.id, true, d.packet); break;
               }
+              if (in_verdict != nullptr) gateway.finish_attached(carried);
             } catch (...) {
               ct->offer_queued(nullptr);
               ++dc.fail_open_accepts;
               q.accept_later(p.id);
+              gateway.finish_attached(false);
             }
           }
           q.settle();

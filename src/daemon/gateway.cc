@@ -92,6 +92,17 @@ void Gateway::install(const Action& a, ControlState& s) {
   }
   ExpectationRequest req;
   req.timeout_s = static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000);
+  if (!(nat_.rewrite && s.conntrack->nated())) {
+    req.master = s.conntrack->orig;
+    req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
+    if (ct_.attach_to_verdict(req)) {
+      // Logged once the verdict has gone out and the kernel has said (finish_attached).
+      s.installed.push_back(InstalledExpectation{e.id, req.tuple});
+      attached_.emplace(Attached{ExpectationRecord(a, InstallOutcome{}), &s, req.tuple, req.timeout_s,
+                                 s.conntrack->helper});
+      return;
+    }
+  }
   std::optional<EndpointRewrite> rewrite;
   int rc = 0;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -123,6 +134,12 @@ void Gateway::install(const Action& a, ControlState& s) {
     }
     return log_.expectation(a, out);
   }
+  count_refusal(rc, req, e.dport, out);
+  log_.expectation(a, out);
+}
+
+void Gateway::count_refusal(int rc, const ExpectationRequest& req, uint16_t announced_port,
+                            InstallOutcome& out) {
   switch (-rc) {
     case EOPNOTSUPP: ++counters_.install_no_helper; break;
     case EMFILE: case ENOSPC: ++counters_.install_table_full; break;
@@ -132,8 +149,28 @@ void Gateway::install(const Action& a, ControlState& s) {
   out.detail = "the kernel refused the expectation: " + errno_text(rc);
   if (rc == -EBUSY && req.nat)
     out.detail += " (" + std::to_string(nat_.port_attempts) + " ports tried from " +
-                  std::to_string(e.dport) + ", all expected already)";
-  log_.expectation(a, out);
+                  std::to_string(announced_port) + ", all expected already)";
+}
+
+void Gateway::finish_attached(bool with_verdict) {
+  if (!attached_) return;
+  Attached at = std::move(*attached_);
+  attached_.reset();
+  const int rc = ct_.attached_outcome(with_verdict);
+  InstallOutcome& out = at.decision.outcome;
+  if (rc == 0) {
+    ++counters_.expectations_installed;
+    if (with_verdict) ++counters_.verdict_attached;
+    out.installed = true;
+    out.detail = "timeout " + std::to_string(at.timeout_s) + "s (helper " + at.helper + ")" +
+                 (with_verdict ? ", in the verdict" : "");
+  } else {
+    ExpectationRequest req;
+    count_refusal(rc, req, at.tuple.dport, out);
+    if (at.state != nullptr)
+      std::erase_if(at.state->installed, [&](const InstalledExpectation& i) { return i.tuple == at.tuple; });
+  }
+  log_.expectation(at.decision);
 }
 
 int Gateway::install_nated(const Action& a, ControlState& s, ExpectationRequest& req,
@@ -249,6 +286,7 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
 }
 
 void Gateway::end_session(ControlState& s) {
+  if (attached_ && attached_->state == &s) attached_->state = nullptr;  // the verdict still carries it
   for (std::vector<HeldSegment>& held : s.held) {
     for (const HeldSegment& h : held) released_.push_back(h.id);
     held.clear();

@@ -31,6 +31,8 @@ namespace ftpgate {
   X(install_no_helper, "expectation_install_no_helper_total") /* master without a helper */    \
   X(install_table_full, "expectation_install_table_full_total") /* EMFILE/ENOSPC */            \
   X(install_busy, "expectation_install_busy_total") /* EBUSY: another master's tuple */         \
+  /* taken for the verdict of their packet (NFQA_EXP, conntrack glue), confirmed after it */   \
+  X(verdict_attached, "expectations_in_verdict_total")                                          \
   X(conntrack_lookups, "conntrack_lookups_total")   /* GET, reply GET or table walk */          \
   X(conntrack_missing, "conntrack_missing_total")   /* the control conntrack was not found */   \
   /* a picked-up session continues the TCP sequence adjustment its conntrack carries */         \
@@ -102,6 +104,9 @@ class Gateway : public ActionSink {
   // None of them could be made: remove their expectations, count and log why.
   void rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewrite>& rewrites,
                           RewriteFailure why);
+  // The verdict of the packet just judged went out carrying its expectation (with_verdict), or
+  // could not: learns from the kernel what became of it, counts and logs it.
+  void finish_attached(bool with_verdict);
   // Appends the segments that sessions which ended were still holding (to accept unchanged).
   void take_released(std::vector<QueuedId>& ids) {
     ids.insert(ids.end(), released_.begin(), released_.end());
@@ -116,6 +121,8 @@ class Gateway : public ActionSink {
   // Looks the control connection's conntrack up into s; logs and counts when it is missing.
   bool look_up_control(const ControlFlow& f, ControlState& s);
   void end_session(ControlState& s);
+  // The kernel refused an install: counts it by kind and says why in `out`.
+  void count_refusal(int rc, const ExpectationRequest& req, uint16_t announced_port, InstallOutcome& out);
   // A session picked up mid-stream (daemon restart, HA failover): its conntrack may carry a
   // sequence adjustment and expectations made before, by this router or the other one.
   void adopt(const Action& a, ControlState& s);
@@ -130,6 +137,16 @@ class Gateway : public ActionSink {
   SyncedExpectations synced_;
   std::vector<EndpointRewrite> rewrites_;  // planned while the current segment is judged
   std::vector<QueuedId> released_;         // held by sessions that ended
+  // The decision whose expectation rides on the verdict being prepared, and its session's
+  // state (null once the session ended).
+  struct Attached {
+    ExpectationRecord decision;
+    ControlState* state;
+    CtTuple tuple;
+    uint32_t timeout_s;
+    std::string helper;
+  };
+  std::optional<Attached> attached_;
 };
 
 }  // namespace ftpgate

@@ -19,7 +19,11 @@ namespace ftpgate {
   X(undecodable, "undecodable_packets_total")     /* not IPv4/IPv6 TCP we could read */        \
   X(conntrack_requests, "conntrack_requests_total") /* ctnetlink round trips */          \
   /* control connections' conntracks read from the queued packet (NFQA_CT), no round trip */  \
-  X(conntrack_from_packet, "conntrack_from_packet_total")
+  X(conntrack_from_packet, "conntrack_from_packet_total")                                     \
+  /* created by the verdict's NFQA_EXP, seen in the kernel's expectation events */           \
+  X(verdict_expectations, "verdict_expectations_confirmed_total")                           \
+  /* sent in a verdict but no event came: installed over ctnetlink (or refused) after all */  \
+  X(verdict_expectations_unconfirmed, "verdict_expectations_unconfirmed_total")
 
 struct DaemonCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_DAEMON_COUNTERS)

@@ -2,8 +2,11 @@
 
 #include <linux/netlink.h>
 
-#include <cerrno>
+#include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
+
+#include <cerrno>
+#include <system_error>
 
 namespace ftpgate {
 
@@ -91,6 +94,71 @@ int ConntrackClient::remove(const CtTuple& tuple, const CtTuple& master) {
   if (!owner || !id) return -EBADMSG;
   if (!(*owner == master)) return -EPERM;
   return sock_.request(build_expect_delete(buf_, sock_.next_seq(), tuple, *id));
+}
+
+int ConntrackClient::enable_verdict_expectations() {
+  try {
+    NetlinkSocket s(NETLINK_NETFILTER);
+    if (int rc = s.add_membership(NFNLGRP_CONNTRACK_EXP_NEW); rc != 0) return rc;
+    if (int rc = s.set_nonblocking(true); rc != 0) return rc;
+    s.set_receive_buffer(1 << 20);
+    events_ = std::move(s);
+    event_buf_.resize(kNetlinkBufferSize);
+    return 0;
+  } catch (const std::system_error& e) {
+    return -e.code().value();
+  }
+}
+
+bool ConntrackClient::attach_to_verdict(const ExpectationRequest& req) {
+  // Only for the packet that carries its conntrack (the kernel attaches to that one), once per
+  // packet (one NFQA_EXP per verdict), and without NAT (a rewritten packet's verdict carries
+  // its payload, and with NFQA_CT the kernel would adjust its sequence numbers a second time).
+  if (!events_ || queued_ == nullptr || attached_ || req.nat) return false;
+  attached_ = req;
+  return true;
+}
+
+namespace {
+struct EventMatch {
+  const ExpectationRequest* req;
+  bool found;
+};
+int match_event(const nlmsghdr* nlh, void* data) {
+  auto* m = static_cast<EventMatch*>(data);
+  if (auto e = parse_expectation(nlh)) {
+    const CtTuple& t = m->req->tuple;
+    if (e->master == m->req->master && e->tuple.src == t.src && e->tuple.dst == t.dst &&
+        e->tuple.dport == t.dport)
+      m->found = true;
+  }
+  return MNL_CB_OK;
+}
+}  // namespace
+
+bool ConntrackClient::seen_in_events(const ExpectationRequest& req) {
+  // The kernel creates the expectation while it handles the verdict, inside our send, and
+  // queues its event to the group's sockets there and then: it is waiting by now.
+  EventMatch m{&req, false};
+  for (;;) {
+    const long n = events_->receive(event_buf_.data(), event_buf_.size());
+    if (n == -EINTR || n == -ENOBUFS) continue;  // ENOBUFS: events were lost; read on
+    if (n <= 0) return m.found;
+    mnl_cb_run(event_buf_.data(), static_cast<size_t>(n), 0, 0, match_event, &m);
+  }
+}
+
+int ConntrackClient::attached_outcome(bool with_verdict) {
+  if (!attached_) return -EINVAL;
+  const ExpectationRequest req = *attached_;
+  attached_.reset();
+  if (with_verdict && seen_in_events(req)) {
+    ++verdict_expectations_;
+    // Created with its helper's timeout: set ftpgate's (CTA_EXPECT_TIMEOUT counts only here).
+    return sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kUpdate));
+  }
+  if (with_verdict) ++unconfirmed_;
+  return install(req);
 }
 
 int ConntrackClient::list_expectations(Family family, const CtTuple* master,

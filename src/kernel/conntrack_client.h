@@ -35,6 +35,17 @@ class ConntrackClient : public ConntrackPort {
   int remove(const CtTuple& tuple, const CtTuple& master) override;
   // A dump of the expectations (EXP_GET with NLM_F_DUMP, filtered by master when given).
   int list_expectations(Family family, const CtTuple* master, std::vector<ExpectationInfo>& out) override;
+  // Lets expectations ride on verdicts (NFQA_EXP): joins the expectation events
+  // (NFNLGRP_CONNTRACK_EXP_NEW) that confirm them. For queues bound with the conntrack glue.
+  // 0 or -errno (then expectations keep going over ctnetlink).
+  int enable_verdict_expectations();
+  bool attach_to_verdict(const ExpectationRequest& req) override;
+  const ExpectationRequest* attached() const override { return attached_ ? &*attached_ : nullptr; }
+  int attached_outcome(bool with_verdict) override;
+  // Expectations created by a verdict and seen in the events; ... and not seen (installed
+  // over ctnetlink after all).
+  uint64_t verdict_expectations() const { return verdict_expectations_; }
+  uint64_t verdict_expectations_unconfirmed() const { return unconfirmed_; }
   // ctnetlink round trips made so far.
   uint64_t requests() const { return sock_.requests(); }
   // The conntrack the packet being judged carries (NFQA_CT, or null): a lookup it answers
@@ -51,6 +62,13 @@ class ConntrackClient : public ConntrackPort {
 
   NetlinkSocket sock_;
   char buf_[8192];
+  // Whether an EXP_NEW event for `req` (its tuple, on its master) is waiting: drains them all.
+  bool seen_in_events(const ExpectationRequest& req);
+
+  std::optional<NetlinkSocket> events_;  // expectation events, with verdict expectations
+  std::vector<char> event_buf_;
+  std::optional<ExpectationRequest> attached_;
+  uint64_t verdict_expectations_ = 0, unconfirmed_ = 0;
   const nlattr* queued_ = nullptr;
   std::optional<ConntrackInfo> queued_info_;
   uint64_t answered_from_packet_ = 0;

@@ -103,11 +103,7 @@ bool parse_top(const nlmsghdr* nlh, Attrs& a, int max) {
 
 }  // namespace
 
-nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, ExpectWrite how) {
-  const uint16_t flags = how == ExpectWrite::kCreate ? NLM_F_CREATE | NLM_F_EXCL : 0;
-  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_NEW,
-                             static_cast<uint16_t>(NLM_F_ACK | flags), seq, req.master.src.family());
-  put_tuple(nlh, CTA_EXPECT_MASTER, req.master);
+void put_expectation_body(nlmsghdr* nlh, const ExpectationRequest& req) {
   CtTuple expected = req.tuple;
   expected.sport = 0;
   put_tuple(nlh, CTA_EXPECT_TUPLE, expected);
@@ -124,6 +120,14 @@ nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& re
     mnl_attr_nest_end(nlh, nat);
     mnl_attr_put_strz(nlh, CTA_EXPECT_FN, "nat-follow-master");
   }
+}
+
+nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, ExpectWrite how) {
+  const uint16_t flags = how == ExpectWrite::kCreate ? NLM_F_CREATE | NLM_F_EXCL : 0;
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK_EXP, IPCTNL_MSG_EXP_NEW,
+                             static_cast<uint16_t>(NLM_F_ACK | flags), seq, req.master.src.family());
+  put_tuple(nlh, CTA_EXPECT_MASTER, req.master);
+  put_expectation_body(nlh, req);
   return nlh;
 }
 

@@ -44,6 +44,10 @@ struct ExpectationRequest {
 // existing expectation, which is how its timeout is set (CTA_EXPECT_TIMEOUT is ignored on create).
 enum class ExpectWrite { kCreate, kUpdate };
 nlmsghdr* build_expect_new(char* buf, uint32_t seq, const ExpectationRequest& req, ExpectWrite how);
+// The attributes of an expectation after its master: CTA_EXPECT_TUPLE, CTA_EXPECT_MASK,
+// CTA_EXPECT_TIMEOUT and, behind NAT, CTA_EXPECT_NAT + CTA_EXPECT_FN. What EXP_NEW carries, and
+// what an NFQUEUE verdict nests as NFQA_EXP (the master is then the queued packet's conntrack).
+void put_expectation_body(nlmsghdr* nlh, const ExpectationRequest& req);
 // IPCTNL_MSG_EXP_GET of the expectation with this tuple.
 nlmsghdr* build_expect_get(char* buf, uint32_t seq, const CtTuple& tuple);
 // IPCTNL_MSG_EXP_DELETE of the expectation with this tuple and CTA_EXPECT_ID `id` (the kernel

@@ -84,6 +84,10 @@ int NetlinkSocket::set_no_enobufs(bool on) {
   return setsockopt(fd(), SOL_NETLINK, NETLINK_NO_ENOBUFS, &v, sizeof(v)) == 0 ? 0 : -errno;
 }
 
+int NetlinkSocket::add_membership(unsigned group) {
+  return mnl_socket_setsockopt(sock_.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) == 0 ? 0 : -errno;
+}
+
 int NetlinkSocket::set_nonblocking(bool on) {
   int flags = fcntl(fd(), F_GETFL);
   if (flags < 0) return -errno;

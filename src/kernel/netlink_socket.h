@@ -41,6 +41,8 @@ class NetlinkSocket {
   int set_receive_buffer(int bytes);
   int set_no_enobufs(bool on);
   int set_nonblocking(bool on);
+  // Joins a multicast group (NETLINK_ADD_MEMBERSHIP): events are then received.
+  int add_membership(unsigned group);
 
  private:
   struct Closer {

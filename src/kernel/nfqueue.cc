@@ -143,6 +143,28 @@ int NfQueue::verdict(uint32_t id, bool accept, std::string_view replacement) {
   return rc;
 }
 
+nlmsghdr* build_verdict_with_expectation(char* buf, uint16_t queue, uint32_t id,
+                                         const ExpectationRequest& req) {
+  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, queue);
+  nfq_nlmsg_verdict_put(nlh, static_cast<int>(id), NF_ACCEPT);
+  // The kernel attaches NFQA_EXP only to a conntrack named by NFQA_CT; an empty one changes
+  // nothing of it.
+  mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, NFQA_CT));
+  nlattr* exp = mnl_attr_nest_start(nlh, NFQA_EXP);
+  put_expectation_body(nlh, req);
+  mnl_attr_nest_end(nlh, exp);
+  return nlh;
+}
+
+int NfQueue::verdict_with_expectation(uint32_t id, const ExpectationRequest& req) {
+  held_.erase(id);
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  const int rc = sock_.send(build_verdict_with_expectation(buf, queue_, id, req));
+  if (rc != 0) ++stats_.verdict_errors;
+  ++stats_.with_expectation;
+  return rc;
+}
+
 int NfQueue::accept_up_to(uint32_t max_id) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, queue_);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/counter_list.h"
+#include "kernel/conntrack_messages.h"
 #include "kernel/netlink_socket.h"
 
 struct nlattr;
@@ -30,11 +31,17 @@ struct QueuedPacket {
   X(verdict_errors, "queue_verdict_errors_total")                                                \
   X(batch_verdicts, "queue_batch_verdicts_total") /* batch verdict messages (one per receive) */ \
   X(changed, "queue_changed_total")     /* accepted with new bytes (NAT rewrites) */             \
+  X(with_expectation, "queue_verdicts_with_expectation_total") /* NFQA_EXP attached */           \
   X(dropped, "queue_dropped_total")     /* dropped (held segments merged into a rewritten one) */
 
 struct NfQueueStats {
   FTPGATE_COUNTERS_OF(FTPGATE_QUEUE_COUNTERS)
 };
+
+// NFQNL_MSG_VERDICT accepting packet `id` of `queue` with NFQA_CT (empty) and NFQA_EXP (`req`
+// without its master: the kernel takes the packet's conntrack). Pure, for NfQueue and tests.
+nlmsghdr* build_verdict_with_expectation(char* buf, uint16_t queue, uint32_t id,
+                                         const ExpectationRequest& req);
 
 class NfQueue {
  public:
@@ -67,6 +74,11 @@ class NfQueue {
   // A verdict for one packet: NF_ACCEPT (with `replacement` as its new bytes when not empty) or
   // NF_DROP. Ends a hold. Returns 0 or -errno.
   int verdict(uint32_t id, bool accept, std::string_view replacement = {});
+  // NF_ACCEPT carrying an expectation for the packet's own conntrack (NFQA_CT, empty: nothing
+  // of the conntrack changes; NFQA_EXP: the expectation), which the kernel creates before the
+  // packet goes on, as conntrack-tools' userspace helpers do. Needs the conntrack glue. The
+  // kernel ignores a failure to create it: the caller confirms it from expectation events.
+  int verdict_with_expectation(uint32_t id, const ExpectationRequest& req);
   size_t held() const { return held_.size(); }
   // NF_ACCEPT for every queued packet with an id up to `max_id`.
   int accept_up_to(uint32_t max_id);

@@ -49,7 +49,7 @@ fi
 # The gateway cases on the default path: nft queue, the carrier, curl and lftp, IPv4 and IPv6,
 # byte-exact with ftpgate, blocked without it, compared with the kernel helper; SIGKILL
 # mid-session (bypass keeps the control connection) and restart (picks the session up).
-want gateway && suite gateway env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_QUICK=1 \
+want gateway && suite gateway env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_QUICK=1 FTPGATE_E2E_FAULTS=1 \
   FTPGATE_E2E_CASES="v4_epsv v4_pasv v4_eprt v4_port v6_epsv v6_eprt lftp_mixed" \
   bash "$top/tests/e2e/gateway_e2e.sh" "$ftpgate"
 
@@ -80,6 +80,23 @@ for url in "ftp://$SERVER4/pub/64k.bin" "ftp://[$SERVER6]/pub/64k.bin"; do
     ok "through ftpgate's own helper: $url byte-exact"
   else bad "through ftpgate's own helper: $url failed"; fi
 done
+# Each of those expectations rode on its packet's verdict (NFQA_EXP), confirmed by an event.
+confirmed=$(in_router "$ftpgate" status --socket "$LAB_DIR/s.sock" | awk '$1 == "ftpgate_verdict_expectations_confirmed_total" { print $2 }')
+if [ "${confirmed:-0}" -ge 2 ]; then ok "with ftpgate's own helper, $confirmed expectations in the verdicts (NFQA_EXP), confirmed"
+else bad "NFQA_EXP with ftpgate's own helper: ${confirmed:-none} confirmed"; fi
+# A helper left registered by a killed daemon must not break a restart: the new daemon
+# registers it again (an update) and the next transfer goes through it.
+kill -9 "$d"; wait "$d" 2> /dev/null; rm -f "$LAB_DIR/s.sock"
+if helper_registered; then ok "SIGKILL of the cthelper daemon leaves its helper registered"
+else bad "the helper went with the killed daemon"; fi
+ip netns exec "${LAB}r" "$ftpgate" run --queue 0 --ports 21 --helper-mode cthelper --status-socket "$LAB_DIR/s.sock" >> "$LAB_DIR/d.log" 2>&1 &
+d=$!
+for _ in $(seq 100); do [ -S "$LAB_DIR/s.sock" ] && break; sleep 0.1; done
+if in_client curl -s -S --connect-timeout 3 --max-time 10 -o "$LAB_DIR/dl/f" "ftp://$SERVER4/pub/64k.bin" &&
+   [ "$(sha256sum < "$LAB_DIR/dl/f" | cut -d' ' -f1)" = "$(grep ' ./64k.bin$' "$LAB_DIR/files.sha256" | cut -d' ' -f1)" ] &&
+   [ "$(grep -c "registered userspace helper 'ftpgate'" "$LAB_DIR/d.log")" -ge 2 ]; then
+  ok "restart after SIGKILL: the helper left behind is registered again, the next transfer byte-exact"
+else bad "restart after SIGKILL of the cthelper daemon: $(tail -3 "$LAB_DIR/d.log" | tr '\n' ' ')"; fi
 # One passive negotiation left open: its expectation is there to list.
 in_client "$PYTHON" -c '
 import ftplib, sys, time

@@ -1,11 +1,13 @@
 // The ctnetlink messages are values: build them, then read them back with libmnl.
 #include "kernel/conntrack_messages.h"
+#include "kernel/nfqueue.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nfnetlink_queue.h>
@@ -153,6 +155,32 @@ TEST(ConntrackMessages, ExpectationDumpIsFilteredByMasterAndParsedWhole) {
   e = parse_expectation(build_expect_new(buf, 6, req, ExpectWrite::kCreate));
   ASSERT_TRUE(e);
   EXPECT_TRUE(e->has_nat);
+}
+
+TEST(ConntrackMessages, VerdictCarriesAnEmptyConntrackAndTheExpectation) {
+  char buf[4096];
+  ExpectationRequest req;
+  req.master = {ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
+  req.tuple = {ip("203.0.113.2"), ip("198.51.100.2"), 777, 50000};
+  req.timeout_s = 30;
+  const nlmsghdr* nlh = build_verdict_with_expectation(buf, 3, 41, req);
+  EXPECT_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT);
+  EXPECT_EQ(ntohs(static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh))->res_id), 3);
+  const nlattr* tb[NFQA_MAX + 1] = {};
+  ASSERT_GE(mnl_attr_parse(nlh, sizeof(nfgenmsg), [](const nlattr* a, void* d) {
+              auto* t = static_cast<const nlattr**>(d);
+              if (mnl_attr_get_type(a) <= NFQA_MAX) t[mnl_attr_get_type(a)] = a;
+              return MNL_CB_OK;
+            }, tb), 0);
+  ASSERT_TRUE(tb[NFQA_VERDICT_HDR] && tb[NFQA_CT] && tb[NFQA_EXP]);
+  const auto* v = static_cast<const nfqnl_msg_verdict_hdr*>(mnl_attr_get_payload(tb[NFQA_VERDICT_HDR]));
+  EXPECT_EQ(ntohl(v->id), 41u);
+  EXPECT_EQ(ntohl(v->verdict), static_cast<uint32_t>(NF_ACCEPT));
+  EXPECT_EQ(mnl_attr_get_payload_len(tb[NFQA_CT]), 0u);  // nothing of the conntrack changes
+  Top exp;
+  ASSERT_GE(mnl_attr_parse_nested(tb[NFQA_EXP], collect, &exp), 0);
+  EXPECT_TRUE(exp.tb[CTA_EXPECT_TUPLE] && exp.tb[CTA_EXPECT_MASK]);
+  EXPECT_FALSE(exp.tb[CTA_EXPECT_MASTER]);  // the packet's own conntrack
 }
 
 TEST(ConntrackMessages, SequenceAdjustmentIsAnUpdateOfOneDirection) {

@@ -5,6 +5,7 @@
 // errors (EBUSY, EMFILE, ENOENT, ...) and a conntrack that does not keep sequence adjustments.
 #include <cerrno>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "daemon/conntrack_port.h"
@@ -76,6 +77,29 @@ class FakeConntrack : public ConntrackPort {
     expectations.push_back(Expected{req, helper_of(req.master), ++next_id_});
     return 0;
   }
+  // The conntrack glue, scripted: with verdict_glue, expectations of packets the test marks as
+  // carrying their conntrack (packet_has_conntrack) ride on the verdict; verdict_creates says
+  // whether the kernel then creates them (false: as if it refused, silently).
+  bool attach_to_verdict(const ExpectationRequest& req) override {
+    if (!verdict_glue || !packet_has_conntrack || attached_ || req.nat) return false;
+    attached_ = req;
+    return true;
+  }
+  const ExpectationRequest* attached() const override { return attached_ ? &*attached_ : nullptr; }
+  int attached_outcome(bool with_verdict) override {
+    if (!attached_) return -EINVAL;
+    const ExpectationRequest req = *attached_;
+    attached_.reset();
+    if (with_verdict && verdict_creates) {
+      expectations.push_back(Expected{req, helper_of(req.master), ++next_id_});
+      ++created_by_verdict;
+      return 0;
+    }
+    return install(req);  // what the daemon does when no event confirms it
+  }
+  bool verdict_glue = false, packet_has_conntrack = false, verdict_creates = true;
+  int created_by_verdict = 0;
+
   // An expectation as conntrackd's sync creates it on the backup: no NAT part, the helper's
   // default timeout.
   void add_synced(const CtTuple& master, const CtTuple& tuple, uint32_t timeout_s = 300) {
@@ -129,6 +153,7 @@ class FakeConntrack : public ConntrackPort {
     return "";
   }
   uint32_t next_id_ = 0;
+  std::optional<ExpectationRequest> attached_;
   // The source port is a wildcard in every expectation ftpgate makes.
   static bool same_tuple(const CtTuple& a, const CtTuple& b) {
     return a.src == b.src && a.dst == b.dst && a.dport == b.dport;
