@@ -155,7 +155,10 @@ int ConntrackClient::attached_outcome(bool with_verdict) {
   if (with_verdict && seen_in_events(req)) {
     ++verdict_expectations_;
     // Created with its helper's timeout: set ftpgate's (CTA_EXPECT_TIMEOUT counts only here).
-    return sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kUpdate));
+    // ENOENT: the packet is on its way, and its data connection came and used the
+    // expectation already.
+    const int rc = sock_.request(build_expect_new(buf_, sock_.next_seq(), req, ExpectWrite::kUpdate));
+    return rc == -ENOENT ? 0 : rc;
   }
   if (with_verdict) ++unconfirmed_;
   return install(req);

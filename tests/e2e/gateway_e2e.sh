@@ -208,18 +208,25 @@ fi
 # are the refusals the kernel makes silently)
 if [ "$quick" != 1 ] || [ "${FTPGATE_E2E_FAULTS:-0}" = 1 ]; then
 counter() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk -v k="ftpgate_$1" '$1 == k {print $2}'; }
+# The daemon writes its log after the verdicts of a round: on a slow machine (the stock-kernel
+# guest) the client may be done first. Waits up to 3 s for the pattern.
+log_has() {
+  local _
+  for _ in $(seq 30); do grep -q "$1" "$LAB_DIR/ftpgate.log" && return 0; sleep 0.1; done
+  return 1
+}
 fsync="$LAB_DIR/fault"; mkdir -p "$fsync"
 in_client /usr/bin/python3 "$here/fault_client.py" "$SERVER4" "$CLIENT4" "$fsync" > "$LAB_DIR/fault.out" 2>&1 &
 fclient=$!
 for _ in $(seq 100); do [ -e "$fsync/step1" ] && break; sleep 0.1; done
-if [ "$(counter expectation_install_busy_total)" = 1 ] && grep -q "refused the expectation: .*(EBUSY)" "$LAB_DIR/ftpgate.log"; then
+if log_has "refused the expectation: .*(EBUSY)" && [ "$(counter expectation_install_busy_total)" = 1 ]; then
   ok "two control connections expecting the same data endpoint: the second is refused (EBUSY), counted and logged"
 else bad "EBUSY: $(counter expectation_install_busy_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
 echo 1 > /proc/sys/net/netfilter/nf_conntrack_expect_max
 touch "$fsync/go2"
 for _ in $(seq 100); do [ -e "$fsync/step2" ] && break; sleep 0.1; done
 echo "$expect_max_saved" > /proc/sys/net/netfilter/nf_conntrack_expect_max
-if [ "$(counter expectation_install_table_full_total)" = 1 ]; then
+if log_has "refused the expectation: .*(EMFILE)" && [ "$(counter expectation_install_table_full_total)" = 1 ]; then
   ok "a full kernel expectation table: refused (EMFILE), counted, the daemon goes on"
 else bad "full table: $(counter expectation_install_table_full_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
 b_port=$(awk '/^b_port/ {print $2}' "$LAB_DIR/fault.out")
@@ -227,12 +234,7 @@ in_router conntrack -D -p tcp --orig-src "$CLIENT4" --sport "$b_port" --dport 21
 touch "$fsync/go3"
 for _ in $(seq 100); do [ -e "$fsync/step3" ] && break; sleep 0.1; done
 wait "$fclient"
-if grep -q "expectations in the verdicts (NFQA_EXP)" "$LAB_DIR/ftpgate.log"; then
-  # The next packet carries the conntrack the kernel made anew (NFQA_CT): no lookup to fail.
-  if grep -q "data .*:51203: installed" "$LAB_DIR/ftpgate.log"; then
-    ok "a control connection whose conntrack vanished: its next packet carried the new one, the expectation went on it"
-  else bad "vanished conntrack (glue): $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
-elif [ "$(counter conntrack_missing_total)" -ge 1 ] && grep -q "conntrack entry was not found" "$LAB_DIR/ftpgate.log"; then
+if log_has "conntrack entry was not found" && [ "$(counter conntrack_missing_total)" -ge 1 ]; then
   ok "a control connection whose conntrack vanished: looked up again, counted as missing, no crash"
 else bad "vanished conntrack: $(counter conntrack_missing_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
 if transfer_ok v4_pasv; then ok "after the ctnetlink errors, a new session is admitted as usual"
