@@ -45,6 +45,8 @@ enum class SessionEvent : uint8_t {
   kPickup,     // a session picked up mid-stream (no SYN seen)
   kClosed,     // FIN both ways or RST: drop the session's expectations
   kExpired,    // idle timeout: drop the session's expectations
+  kWithdrawn,  // the server refused the PORT/EPRT/LPRT (4xx/5xx): its expectation
+               // (expectation.id) is withdrawn at once
 };
 std::string_view session_event_name(SessionEvent e);
 

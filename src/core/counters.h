@@ -39,6 +39,8 @@ namespace ftpgate {
   X(passive_replies_after_pickup, "passive_replies_after_pickup_total")                        \
   X(expectations, "expectations_decided_total")                                                \
   X(expectations_replaced, "expectations_replaced_total") /* per-session limit: oldest out */ \
+  /* the server refused its PORT/EPRT/LPRT (4xx/5xx): withdrawn at once */                    \
+  X(expectations_withdrawn, "expectations_withdrawn_total")                                    \
   X(expectations_outstanding, "expectations_outstanding") /* gauge */                         \
   X(tls_sessions, "tls_sessions_total")          /* AUTH TLS/SSL answered 234 */              \
   X(user_names_truncated, "user_names_truncated_total") /* policy.max_user_name_length */

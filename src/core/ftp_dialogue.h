@@ -27,6 +27,9 @@ class DialogueEvents {
   virtual void on_refusal(Direction dir, Reason r, std::string_view line) = 0;
   // AUTH TLS/SSL answered 234: both directions are TLS from the next byte on.
   virtual void on_tls_start() = 0;
+  // The server answered a PORT/EPRT/LPRT (final reply `code`; 4xx/5xx: no data connection
+  // will come for it).
+  virtual void on_active_offer_answered(uint16_t code, std::string_view reply_line) = 0;
   // A reader's TLS records ended, or turned out not to be TLS, or lines resumed.
   virtual void on_stream_event(Direction dir, StreamEvent e, std::string_view detail) = 0;
 };

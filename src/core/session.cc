@@ -25,6 +25,7 @@ class Session::Handler : public DialogueEvents {
   }
   // An offer the policy admits becomes an expectation.
   void on_offer(Direction dir, const Offer& offer) override {
+    if (dir == Direction::kToServer) s_.active_offer_expectation_ = 0;  // this offer's, if admitted
     const Judgement j = judge_offer(offer, s_.flow_, ctx_.policy);
     if (!j.admitted) return s_.report(dir, j.refusal, offer.line, now_, ctx_);
     s_.expire_expectations(now_, ctx_.counters);
@@ -56,8 +57,27 @@ class Session::Handler : public DialogueEvents {
     a.endpoint_text = offer.text;
     a.user = s_.dialogue_.user();
     s_.outstanding_.push_back(Session::Outstanding{e.id, e.expires});
+    if (dir == Direction::kToServer) s_.active_offer_expectation_ = e.id;
     ++ctx_.counters.expectations;
     ++ctx_.counters.expectations_outstanding;
+    ctx_.sink.on_action(a);
+  }
+  // A tight pinhole: the kernel helper leaves it until it times out or is replaced.
+  void on_active_offer_answered(uint16_t code, std::string_view reply_line) override {
+    const uint64_t id = s_.active_offer_expectation_;
+    s_.active_offer_expectation_ = 0;
+    if (code < 400) return;
+    auto it = std::find_if(s_.outstanding_.begin(), s_.outstanding_.end(),
+                           [&](const Session::Outstanding& o) { return o.id == id; });
+    if (id == 0 || it == s_.outstanding_.end()) return;  // none admitted, or gone already
+    s_.outstanding_.erase(it);
+    --ctx_.counters.expectations_outstanding;
+    ++ctx_.counters.expectations_withdrawn;
+    Action a = make_action(Action::Kind::kEvent, &s_.flow_, &s_, s_.id_, Direction::kToClient, now_);
+    a.event = SessionEvent::kWithdrawn;
+    a.expectation.id = id;
+    a.line = reply_line;
+    a.user = s_.dialogue_.user();
     ctx_.sink.on_action(a);
   }
   void on_refusal(Direction dir, Reason r, std::string_view line) override {

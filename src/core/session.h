@@ -77,6 +77,7 @@ class Session {
   FtpDialogue dialogue_;
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
+  uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
   std::unique_ptr<SessionExtension> extension_;
 };
 

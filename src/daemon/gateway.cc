@@ -28,6 +28,8 @@ void Gateway::on_action(const Action& a) {
         // Before the segment that picked the session up is read: its peer's ACKs may already
         // be in adjusted numbering.
         if (a.event == SessionEvent::kPickup && a.session != nullptr) adopt(a, control_state(*a.session));
+        if (a.event == SessionEvent::kWithdrawn)
+          if (ControlState* s = find_control_state(a.session)) withdraw(*s, a.expectation.id);
         log_.action(a);
       }
       break;
@@ -283,6 +285,14 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
                             "\" not made (" + because + "); the expectation was withdrawn";
     log_.expectation(logged);
   }
+}
+
+void Gateway::withdraw(ControlState& s, uint64_t id) {
+  auto it = std::find_if(s.installed.begin(), s.installed.end(),
+                         [&](const InstalledExpectation& i) { return i.id == id; });
+  if (it == s.installed.end() || !s.conntrack) return;  // never installed
+  if (ct_.remove(it->tuple, s.conntrack->orig) == 0) ++counters_.expectations_withdrawn_removed;
+  s.installed.erase(it);
 }
 
 void Gateway::end_session(ControlState& s) {

@@ -27,6 +27,8 @@ namespace ftpgate {
   X(expectations_removed, "expectations_removed_total")   /* at session end, still unused */   \
   /* at session end, the tuple belonged to another master: left alone */                        \
   X(expectations_not_ours, "expectations_not_ours_total")                                       \
+  /* removed when the server refused the PORT/EPRT/LPRT that asked for them */                 \
+  X(expectations_withdrawn_removed, "expectations_withdrawn_removed_total")                     \
   X(install_errors, "expectation_install_errors_total")   /* EXP_NEW refused: see the log */   \
   X(install_no_helper, "expectation_install_no_helper_total") /* master without a helper */    \
   X(install_table_full, "expectation_install_table_full_total") /* EMFILE/ENOSPC */            \
@@ -121,6 +123,8 @@ class Gateway : public ActionSink {
   // Looks the control connection's conntrack up into s; logs and counts when it is missing.
   bool look_up_control(const ControlFlow& f, ControlState& s);
   void end_session(ControlState& s);
+  // The server refused the active offer of expectation `id`: removes it from the kernel.
+  void withdraw(ControlState& s, uint64_t id);
   // The kernel refused an install: counts it by kind and says why in `out`.
   void count_refusal(int rc, const ExpectationRequest& req, uint16_t announced_port, InstallOutcome& out);
   // A session picked up mid-stream (daemon restart, HA failover): its conntrack may carry a

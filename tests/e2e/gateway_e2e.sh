@@ -237,6 +237,24 @@ wait "$fclient"
 if log_has "conntrack entry was not found" && [ "$(counter conntrack_missing_total)" -ge 1 ]; then
   ok "a control connection whose conntrack vanished: looked up again, counted as missing, no crash"
 else bad "vanished conntrack: $(counter conntrack_missing_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+# Tight pinholes: vsftpd refuses a PORT before login (530); ftpgate withdraws the expectation
+# it made for it at once (the kernel helper keeps it until it times out).
+in_client /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 21), timeout=5, source_address=(sys.argv[2], 0))
+f = s.makefile("rb"); f.readline()
+s.sendall(("PORT %s,195,99\r\n" % sys.argv[2].replace(".", ",")).encode())
+print(f.readline().decode().strip(), flush=True)
+time.sleep(1); s.close()' "$SERVER4" "$CLIENT4" > "$LAB_DIR/refused.out" 2>&1 &
+rclient=$!
+for _ in $(seq 30); do grep -q . "$LAB_DIR/refused.out" && break; sleep 0.1; done
+sleep 0.3
+in_router conntrack -L expect 2> /dev/null | grep -c "dport=50019" > "$LAB_DIR/refused.count"
+wait "$rclient"
+if grep -q "^530" "$LAB_DIR/refused.out" && [ "$(cat "$LAB_DIR/refused.count")" = 0 ] &&
+   log_has "^withdrawn control" && [ "$(counter expectations_withdrawn_removed_total)" = 1 ]; then
+  ok "a PORT the server refused (530): its expectation withdrawn at once, counted and logged"
+else bad "refused PORT: $(cat "$LAB_DIR/refused.out") in kernel $(cat "$LAB_DIR/refused.count"), removed $(counter expectations_withdrawn_removed_total)"; fi
 if transfer_ok v4_pasv; then ok "after the ctnetlink errors, a new session is admitted as usual"
 else bad "after the ctnetlink errors, a transfer failed"; fi
 fi  # quick

@@ -194,6 +194,21 @@ TEST(PacketPath, SeqAdjustmentTheKernelDoesNotKeepWithdrawsTheRewrite) {
   EXPECT_TRUE(lab.ct.expectations.empty());
 }
 
+TEST(Gateway, PortTheServerRefusesIsRemovedFromTheKernel) {
+  Lab lab;
+  lab.ct.add_connection(kMasqOrig);
+  Wire w(lab, "198.51.100.2", "203.0.113.2");
+  w.send(true, "PORT 198,51,100,2,195,80\r\n");
+  ASSERT_EQ(lab.ct.expectations.size(), 1u);
+  w.send(false, "500 Illegal PORT command.\r\n");
+  EXPECT_TRUE(lab.ct.expectations.empty());
+  EXPECT_EQ(lab.gateway.counters().expectations_withdrawn_removed, 1u);
+  EXPECT_NE(lab.log_text().find("withdrawn"), std::string::npos);
+  // Its end removes nothing more.
+  w.send(true, "", tcp_flags::kRst);
+  EXPECT_EQ(lab.ct.removes, 1);
+}
+
 TEST(Gateway, KernelRefusalsAreCountedByKind) {
   Lab lab;
   lab.ct.add_connection(kMasqOrig);

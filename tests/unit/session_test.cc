@@ -343,5 +343,53 @@ TEST(Session, WithItsOpeningSeenNoReplyIsBelievedUnasked) {
   EXPECT_EQ(f.engine.counters().passive_replies_after_pickup, 0u);
 }
 
+// Tight pinholes: a PORT/EPRT/LPRT the server refuses opens nothing for longer than that.
+std::vector<uint64_t> withdrawn(const RecordingSink& sink) {
+  std::vector<uint64_t> ids;
+  for (const auto& r : sink.of(Action::Kind::kEvent))
+    if (r.event == SessionEvent::kWithdrawn) ids.push_back(r.expectation.id);
+  return ids;
+}
+
+TEST(Session, PortTheServerRefusesIsWithdrawnAtOnce) {
+  Fixture f;
+  f.conv.client("PORT 10,0,1,2,195,80\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 1u);
+  f.conv.server("500 Illegal PORT command.\r\n");
+  EXPECT_EQ(withdrawn(f.sink), std::vector<uint64_t>{f.sink.expects()[0].id});
+  EXPECT_EQ(f.engine.counters().expectations_withdrawn, 1u);
+  EXPECT_EQ(f.engine.counters().expectations_outstanding, 0u);
+}
+
+TEST(Session, RefusedEprtThenAcceptedPortKeepsOnlyThePort) {
+  Fixture f;  // curl: EPRT first, PORT when the server does not know it
+  f.conv.client("EPRT |1|10.0.1.2|50000|\r\n");
+  f.conv.server("500 'EPRT |1|10.0.1.2|50000|': command not understood\r\n");
+  f.conv.client("PORT 10,0,1,2,195,81\r\n");
+  f.conv.server("200 PORT command successful\r\n");
+  ASSERT_EQ(f.sink.expects().size(), 2u);
+  EXPECT_EQ(withdrawn(f.sink), std::vector<uint64_t>{f.sink.expects()[0].id});
+  EXPECT_EQ(f.engine.counters().expectations_outstanding, 1u);
+}
+
+TEST(Session, ARefusalOfALaterPortNeverWithdrawsAnEarlierAcceptedOne) {
+  Fixture f;
+  f.conv.client("PORT 10,0,1,2,195,80\r\n");
+  f.conv.server("200 PORT command successful\r\n");
+  f.conv.client("PORT 10,0,9,9,0,80\r\n");  // refused here (bounce): no expectation
+  f.conv.server("500 Illegal PORT command.\r\n");
+  EXPECT_TRUE(withdrawn(f.sink).empty());
+  EXPECT_EQ(f.engine.counters().expectations_outstanding, 1u);
+}
+
+TEST(Session, PassiveRefusalsWithdrawNothing) {
+  Fixture f;
+  f.conv.client("PASV\r\n");
+  f.conv.server("227 Entering Passive Mode (10,0,2,2,195,80).\r\n");
+  f.conv.client("RETR missing\r\n");
+  f.conv.server("550 No such file\r\n");
+  EXPECT_TRUE(withdrawn(f.sink).empty());
+}
+
 }  // namespace
 }  // namespace ftpgate
