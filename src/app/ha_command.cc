@@ -45,20 +45,16 @@ int takeover(int argc, char** argv) {
   std::string reply;
   if (ask_daemon(cfg.status_socket, "TAKEOVER\n", reply) == 0 && !reply.empty()) {
     std::cout << "ftpgate ha takeover (daemon at " << cfg.status_socket << "): " << reply;
-    return reply.find("errors_total=0") != std::string::npos ? 0 : 1;
+    return reply.find("sessions released; ok ") != std::string::npos ? 0 : 1;
   }
   try {
     ConntrackClient ct;
     SyncedExpectations repair(ct, expectation_helpers(cfg.helper_mode),
                               static_cast<uint32_t>(cfg.policy.expectation_timeout / 1'000'000));
-    if (const int rc = repair.repair_all(); rc != 0) {
-      std::cerr << "ftpgate ha takeover: cannot read the expectation table: " << errno_text(rc) << '\n';
-      return 1;
-    }
-    std::cout << "ftpgate ha takeover (no daemon at " << cfg.status_socket << "):";
-    repair.counters().for_each([](std::string_view name, uint64_t v) { std::cout << ' ' << name << '=' << v; });
-    std::cout << '\n';
-    return repair.counters().errors == 0 ? 0 : 1;
+    const int rc = repair.repair_all();
+    std::cout << "ftpgate ha takeover (no daemon at " << cfg.status_socket
+              << "): " << repair_report(repair.counters(), rc) << '\n';
+    return rc == 0 && repair.counters().errors == 0 ? 0 : 1;
   } catch (const std::system_error& e) {
     std::cerr << "ftpgate ha takeover: " << e.what() << '\n';
     return 1;

@@ -22,6 +22,9 @@ enum class Verb : uint8_t {
   kUnseen,  // a command whose start was lost in a stream gap (what it asked is unknown)
 };
 
+// A command that announces a data endpoint of the client's (active mode).
+inline bool is_active_offer(Verb v) { return v == Verb::kPort || v == Verb::kEprt || v == Verb::kLprt; }
+
 struct Command {
   Verb verb = Verb::kOther;
   std::string_view argument;  // after the verb and its spaces

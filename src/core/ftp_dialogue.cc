@@ -169,8 +169,7 @@ void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string
     if (!parse_it) return;
     return ev.on_offer(kDir, make_offer(*form, form->parse(text), text, line, at));
   }
-  if (answered == Verb::kPort || answered == Verb::kEprt || answered == Verb::kLprt)
-    ev.on_active_offer_answered(code, line);
+  if (is_active_offer(answered)) ev.on_active_offer_answered(code, line);
   if (code == 234 && answered == Verb::kAuthTls) {
     tls_started();
     ev.on_tls_start();

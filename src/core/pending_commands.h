@@ -38,9 +38,6 @@ class PendingCommands {
   void clear() { head_ = count_ = active_offers_ = 0; }
 
  private:
-  static bool is_active_offer(Verb v) {
-    return v == Verb::kPort || v == Verb::kEprt || v == Verb::kLprt;
-  }
   std::array<Verb, kCapacity> ring_{};
   uint8_t head_ = 0;
   uint8_t count_ = 0;

@@ -209,12 +209,9 @@ int run_daemon(DaemonOptions options) {
     std::vector<QueuedId> release;
     const size_t n = path.take_over(release);
     settle_held(release, true);
-    std::string text = "takeover: " + std::to_string(n) + " sessions released;";
-    gateway.sync_repair_counters().for_each([&](std::string_view name, uint64_t v) {
-      text += ' ';
-      text += name;
-      text += '=' + std::to_string(v);
-    });
+    const int rc = gateway.repair_synced_expectations();
+    const std::string text = "takeover: " + std::to_string(n) + " sessions released; " +
+                             repair_report(gateway.sync_repair_counters(), rc);
     std::cerr << "ftpgate: " << text << '\n';
     return text + '\n';
   });

@@ -93,7 +93,7 @@ void Gateway::install(const Action& a, ControlState& s) {
     return log_.expectation(a, out);
   }
   ExpectationRequest req;
-  req.timeout_s = static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000);
+  req.timeout_s = timeout_seconds();
   if (!(nat_.rewrite && s.conntrack->nated())) {
     req.master = s.conntrack->orig;
     req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
@@ -136,20 +136,19 @@ void Gateway::install(const Action& a, ControlState& s) {
     }
     return log_.expectation(a, out);
   }
-  count_refusal(rc, req, e.dport, out);
+  count_refusal(rc, req.nat, e.dport, out);
   log_.expectation(a, out);
 }
 
-void Gateway::count_refusal(int rc, const ExpectationRequest& req, uint16_t announced_port,
-                            InstallOutcome& out) {
+void Gateway::count_refusal(int rc, bool nat, uint16_t announced_port, InstallOutcome& out) {
   switch (-rc) {
     case EOPNOTSUPP: ++counters_.install_no_helper; break;
     case EMFILE: case ENOSPC: ++counters_.install_table_full; break;
-    case EBUSY: ++(req.nat ? counters_.nat_no_port : counters_.install_busy); break;
+    case EBUSY: ++(nat ? counters_.nat_no_port : counters_.install_busy); break;
     default: ++counters_.install_errors; break;
   }
   out.detail = "the kernel refused the expectation: " + errno_text(rc);
-  if (rc == -EBUSY && req.nat)
+  if (rc == -EBUSY && nat)
     out.detail += " (" + std::to_string(nat_.port_attempts) + " ports tried from " +
                   std::to_string(announced_port) + ", all expected already)";
 }
@@ -167,8 +166,7 @@ void Gateway::finish_attached(bool with_verdict) {
     out.detail = "timeout " + std::to_string(at.timeout_s) + "s (helper " + at.helper + ")" +
                  (with_verdict ? ", in the verdict" : "");
   } else {
-    ExpectationRequest req;
-    count_refusal(rc, req, at.tuple.dport, out);
+    count_refusal(rc, false, at.tuple.dport, out);  // verdicts carry no NAT expectation
     if (at.state != nullptr)
       std::erase_if(at.state->installed, [&](const InstalledExpectation& i) { return i.tuple == at.tuple; });
   }

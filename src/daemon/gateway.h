@@ -126,7 +126,7 @@ class Gateway : public ActionSink {
   // The server refused the active offer of expectation `id`: removes it from the kernel.
   void withdraw(ControlState& s, uint64_t id);
   // The kernel refused an install: counts it by kind and says why in `out`.
-  void count_refusal(int rc, const ExpectationRequest& req, uint16_t announced_port, InstallOutcome& out);
+  void count_refusal(int rc, bool nat, uint16_t announced_port, InstallOutcome& out);
   // A session picked up mid-stream (daemon restart, HA failover): its conntrack may carry a
   // sequence adjustment and expectations made before, by this router or the other one.
   void adopt(const Action& a, ControlState& s);

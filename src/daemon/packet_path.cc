@@ -183,9 +183,7 @@ size_t PacketPath::take_over(std::vector<QueuedId>& release) {
     if (ControlState* cs = find_control_state(&s))
       for (Direction d : {Direction::kToServer, Direction::kToClient}) take_held(*cs, d, release);
   });
-  const size_t n = engine_.release_all();
-  gateway_.repair_synced_expectations();
-  return n;
+  return engine_.release_all();
 }
 
 std::vector<QueuedId> PacketPath::release_expired(Micros now) {

@@ -65,8 +65,8 @@ class PacketPath {
   // Held packets whose time is up, and those of sessions that ended (to accept unchanged).
   std::vector<QueuedId> release_expired(Micros now);
   // HA takeover: every session is forgotten (picked up afresh by its next segment, from what
-  // its conntrack says now) and the synced expectations are repaired. Appends the held
-  // packets to accept unchanged; returns how many sessions were released.
+  // its conntrack says now). Appends the held packets to accept unchanged; returns how many
+  // sessions were released. (The gateway repairs the synced expectations.)
   size_t take_over(std::vector<QueuedId>& release);
 
   Engine& engine() { return engine_; }

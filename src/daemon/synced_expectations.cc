@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "kernel/netlink_socket.h"
+
 namespace ftpgate {
 
 ExpectationRepair plan_expectation_repair(const ExpectationInfo& e, const ConntrackInfo& master,
@@ -30,6 +32,17 @@ ExpectationRepair plan_expectation_repair(const ExpectationInfo& e, const Conntr
   r.request.nat_to_port = e.tuple.dport;
   r.restore_nat = true;
   return r;
+}
+
+std::string repair_report(const SyncRepairCounters& c, int rc) {
+  std::string text = rc == 0 && c.errors == 0 ? "ok" : "failed";
+  c.for_each([&](std::string_view name, uint64_t v) {
+    text += ' ';
+    text += name;
+    text += '=' + std::to_string(v);
+  });
+  if (rc != 0) text += "; cannot read the expectation table: " + errno_text(rc);
+  return text;
 }
 
 bool SyncedExpectations::ours(const ExpectationInfo& e) const {

@@ -39,6 +39,10 @@ struct SyncRepairCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_SYNC_REPAIR_COUNTERS)
 };
 
+// What a takeover's repair says, from the daemon or from `ftpgate ha takeover` alone: "ok" or
+// "failed", then the counters as name=value, and why the table could not be read (rc != 0).
+std::string repair_report(const SyncRepairCounters& c, int rc);
+
 // What a synced expectation needs. Pure.
 struct ExpectationRepair {
   bool restore_nat = false;           // replace it by `request`, which has the NAT part

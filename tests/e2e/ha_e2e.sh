@@ -22,9 +22,8 @@ done
 . "$here/ha_lab.sh"
 trap ha_down EXIT
 
-passed=0; failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+# shellcheck source=e2e_common.sh
+. "$here/e2e_common.sh"  # ok, bad and their counts
 
 # tag host port source mode before after [--pasv-gap]
 phase_a_cases=(
@@ -176,7 +175,7 @@ check_counters_after_failover() {
   [ "${v:-0}" -ge 3 ] && ok "r2 continued r1's sequence adjustments ($v)" || bad "r2 adopted adjustments: ${v:-none}"
   v=$(counter r2 synced_expectations_nat_restored_total)
   [ "${v:-0}" -ge 6 ] && ok "synced NAT expectations restored on r2 ($v)" || bad "r2 NAT restored: ${v:-none}"
-  if grep -q 'takeover: [0-9]* sessions released' "$HA_DIR/r2/ftpgate.log"; then ok "r2's ftpgate took over (notify -> ha takeover)"
+  if grep -q 'takeover: [0-9]* sessions released; ok ' "$HA_DIR/r2/ftpgate.log"; then ok "r2's ftpgate took over (notify -> ha takeover)"
   else bad "r2 never got the takeover"; fi
   # Its log shows the negotiations after the takeover, one session at least per case.
   local sessions
