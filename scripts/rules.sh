@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
 #   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables]
-#                   [--no-queue] [--ctmark 0x01000000]
+#                   [--no-queue] [--ctmark 0x01000000] [--enforce-mark 0x40000000]
 #   rules.sh unload
 #   rules.sh status
 # --form nft      everything in nftables, queueing with the nft `queue` statement
@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
 
-ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000
+ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000
 cmd=${1:-}; shift || true
 while [ $# -gt 0 ]; do
   case $1 in
@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
     --form) form=$2; shift 2 ;;
     --no-queue) with_queue=0; shift ;;
     --ctmark) ctmark=$2; shift 2 ;;
+    --enforce-mark) enforce=$2; shift 2 ;;  # as ftpgate's enforce_mark
     *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -64,7 +65,7 @@ load() {
   fi
   unload
   local rendered line
-  rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" "$rules_dir/ftpgate.nft.in" |
+  rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" -e "s/@ENFORCE@/$enforce/g" "$rules_dir/ftpgate.nft.in" |
     while IFS= read -r line; do  # QUEUE stands on a line of its own: that line, whole
       if [[ $line =~ ^[[:space:]]*@QUEUE@[[:space:]]*$ ]]; then printf '%s\n' "$queue_stmt"; else printf '%s\n' "$line"; fi
     done)

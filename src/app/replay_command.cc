@@ -1,8 +1,11 @@
 #include "app/replay_command.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string_view>
 
+#include "daemon/config.h"
 #include "pcap/replay.h"
 #include "util/port_list.h"
 
@@ -17,13 +20,42 @@ static const char kUsage[] =
     "  --nat INSIDE=OUTSIDE   the capture was taken inside a NAT that shows address INSIDE as\n"
     "            OUTSIDE (masquerade: the client's; DNAT: the server's): each expectation whose\n"
     "            line announces INSIDE gets a \"rewrite\" field with the old and new endpoint\n"
-    "            text, as the daemon would rewrite it. Repeatable.\n";
+    "            text, as the daemon would rewrite it. Repeatable.\n"
+    "  --config FILE   apply the daemon's policy from its config file (ports, strictness,\n"
+    "            command rules, strict, mask_banner, mask_syst): each rule's log or deny is\n"
+    "            printed as a \"policy\" event, and the summary counts each rule's hits.\n"
+    "  --rule TEXT   one more command rule (after the file's), as the config key `rule`.\n";
 
 int replay_command(int argc, char** argv) {
   ReplayOptions opt;
+  // The daemon's settings, when --config or --rule is given: the policy comes from them, then
+  // --ports and --loose apply on top.
+  DaemonConfig cfg;
+  bool from_config = false, ports_given = false, loose = false;
   for (int i = 0; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == "--ports" && i + 1 < argc) {
+    if (a == "--config" && i + 1 < argc) {
+      from_config = true;
+      cfg.config_file = argv[++i];
+      std::ifstream in(cfg.config_file);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in) {
+        std::cerr << "ftpgate replay: cannot read the configuration file " << cfg.config_file << "\n";
+        return 2;
+      }
+      if (auto err = apply_config_text(cfg, text.str())) {
+        std::cerr << "ftpgate replay: " << cfg.config_file << ": " << err->message << "\n";
+        return 2;
+      }
+    } else if (a == "--rule" && i + 1 < argc) {
+      from_config = true;
+      if (auto err = apply_setting(cfg, "rule", argv[++i])) {
+        std::cerr << "ftpgate replay: --rule: " << *err << "\n";
+        return 2;
+      }
+    } else if (a == "--ports" && i + 1 < argc) {
+      ports_given = true;
       auto ports = parse_port_list(argv[++i]);
       if (!ports) {
         std::cerr << "ftpgate replay: --ports wants a list like 21,2121 or 2100-2110, got '"
@@ -43,7 +75,7 @@ int replay_command(int argc, char** argv) {
       }
       opt.nat.push_back(NatMapping{*inside, *outside});
     } else if (a == "--loose") {
-      opt.policy.require_peer_address = false;
+      loose = true;
     } else if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
@@ -58,6 +90,11 @@ int replay_command(int argc, char** argv) {
     std::cerr << kUsage;
     return 2;
   }
+  if (from_config) {
+    opt.policy = cfg.policy;
+    if (!ports_given) opt.control_ports = cfg.control_ports;
+  }
+  if (loose) opt.policy.require_peer_address = false;
   std::ios::sync_with_stdio(false);
   return run_replay(opt, std::cout, std::cerr);
 }

@@ -1,5 +1,7 @@
 #include "core/action.h"
 
+#include <algorithm>
+
 namespace ftpgate {
 
 std::string_view session_event_name(SessionEvent e) {
@@ -13,6 +15,20 @@ std::string_view session_event_name(SessionEvent e) {
     case SessionEvent::kWithdrawn: return "withdrawn";
   }
   return "?";
+}
+
+}  // namespace ftpgate
+
+namespace ftpgate {
+
+std::string stream_edit_bytes(StreamEdit::Kind kind, size_t length) {
+  std::string out(length, kind == StreamEdit::Kind::kMask ? '*' : ' ');
+  // "NOOP" (RFC 959 5.3.1) makes the server answer without doing anything; "421" (service
+  // closing) tells the client nothing it could act on. Shorter lines keep what fits.
+  const std::string_view head = kind == StreamEdit::Kind::kNeutralCommand ? "NOOP"
+                                : kind == StreamEdit::Kind::kNeutralReply ? "421 " : "";
+  out.replace(0, std::min(head.size(), length), head.substr(0, std::min(head.size(), length)));
+  return out;
 }
 
 }  // namespace ftpgate

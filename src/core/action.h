@@ -2,8 +2,10 @@
 // What the engine decides, delivered synchronously to an ActionSink while the segment that caused
 // it is being processed (so the live daemon installs an expectation before the verdict).
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "core/command_rule.h"
 #include "core/flow.h"
 #include "core/ip_address.h"
 #include "core/policy.h"
@@ -50,8 +52,31 @@ enum class SessionEvent : uint8_t {
 };
 std::string_view session_event_name(SessionEvent e);
 
+// A same-length replacement of bytes in one direction's stream: no sequence adjustment needed.
+struct StreamEdit {
+  enum class Kind : uint8_t {
+    kMask,            // banner or SYST text -> "*****"
+    kNeutralCommand,  // a denied command line -> "NOOP    " (the server executes nothing)
+    kNeutralReply,    // a denied reply line -> "421 ****" (the client takes nothing from it)
+  };
+  Kind kind = Kind::kMask;
+  uint32_t seq = 0;     // first byte, in the direction's TCP sequence numbers
+  uint32_t length = 0;  // bytes replaced (a line without its CRLF, or a reply's text)
+};
+// The bytes that replace an edit's `length` bytes.
+std::string stream_edit_bytes(StreamEdit::Kind kind, size_t length);
+
+// A command rule matched (log or deny), or strict mode turned a refusal into a denial.
+struct PolicyHit {
+  RuleAction action = RuleAction::kLog;
+  const CommandRule* rule = nullptr;  // null: strict mode (Action::reason says which refusal)
+};
+
 struct Action {
-  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent };
+  // kPolicy: a rule's log or deny (a deny carries the edit that neutralises the line, and ends
+  // inspection of the session: the daemon marks its conntrack so the ruleset resets it).
+  // kMask: text to mask (policy.mask_banner / mask_syst).
+  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent, kPolicy, kMask };
   Kind kind = Kind::kAnomaly;
   const ControlFlow* flow = nullptr;  // valid during the callback only
   Session* session = nullptr;         // the control connection's session (callback only); null
@@ -62,6 +87,8 @@ struct Action {
   Expectation expectation;            // kExpect
   Reason reason = Reason::kCount;     // kReject, kAnomaly
   SessionEvent event = SessionEvent::kClosed;  // kEvent
+  PolicyHit policy;                   // kPolicy
+  StreamEdit edit;                    // kMask; kPolicy with action deny
   std::string_view line;              // the control line concerned, if any (valid in callback)
   std::string_view endpoint_text;     // kExpect: the endpoint text itself (valid in callback)
   std::string_view user;              // the session's last USER argument, if any (valid in callback)

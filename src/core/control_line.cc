@@ -32,6 +32,7 @@ Command parse_command(std::string_view line) {
   while (verb_end < line.size() && line[verb_end] != ' ') ++verb_end;
   size_t arg = verb_end;
   while (arg < line.size() && line[arg] == ' ') ++arg;
+  cmd.name = line.substr(0, verb_end);
   cmd.argument = line.substr(arg);
   cmd.argument_offset = arg;
   if (verb_end == 3 && iequals(line.substr(0, 3), "CCC")) {

@@ -27,6 +27,7 @@ inline bool is_active_offer(Verb v) { return v == Verb::kPort || v == Verb::kEpr
 
 struct Command {
   Verb verb = Verb::kOther;
+  std::string_view name;      // the verb as sent ("stor"), for the command rules
   std::string_view argument;  // after the verb and its spaces
   size_t argument_offset = 0; // where `argument` starts in the line
 };

@@ -43,7 +43,11 @@ namespace ftpgate {
   X(expectations_withdrawn, "expectations_withdrawn_total")                                    \
   X(expectations_outstanding, "expectations_outstanding") /* gauge */                         \
   X(tls_sessions, "tls_sessions_total")          /* AUTH TLS/SSL answered 234 */              \
-  X(user_names_truncated, "user_names_truncated_total") /* policy.max_user_name_length */
+  X(user_names_truncated, "user_names_truncated_total") /* policy.max_user_name_length */  \
+  X(commands_logged, "commands_logged_total")    /* a `log` rule matched */                   \
+  X(commands_denied, "commands_denied_total")    /* a `deny` rule matched: session reset */  \
+  X(strict_enforced, "strict_refusals_enforced_total") /* strict: refusal -> session reset */ \
+  X(texts_masked, "reply_texts_masked_total")    /* 220/215 lines masked */
 
 struct Counters {
   FTPGATE_COUNTERS_OF(FTPGATE_ENGINE_COUNTERS)

@@ -1,5 +1,7 @@
 #include "core/engine.h"
 
+#include <algorithm>
+
 namespace ftpgate {
 
 static constexpr Micros kExpiryScanInterval = 1'000'000;
@@ -93,7 +95,11 @@ void Engine::tick(Micros now) {
 void Engine::expire(Micros now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     auto next = std::next(it);
-    if (now - it->second.last_seen() >= policy_.session_idle_timeout) {
+    // A denied session is reset by the kernel, whose RSTs the engine never sees: it goes sooner.
+    const Micros idle_limit = it->second.enforced()
+                                  ? std::min(policy_.session_idle_timeout, policy_.denied_session_timeout)
+                                  : policy_.session_idle_timeout;
+    if (now - it->second.last_seen() >= idle_limit) {
       end_session(it, SessionEvent::kExpired, now);
     } else {
       it->second.expire_expectations(now, counters_);

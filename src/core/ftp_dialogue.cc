@@ -1,5 +1,6 @@
 #include "core/ftp_dialogue.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/control_line.h"
@@ -41,6 +42,7 @@ void FtpDialogue::Turn::on_line(Direction dir, std::string_view line, LineKind k
       ev.on_refusal(dir, Reason::kPendingCommandLimit, line);
     return;
   }
+  d.line_at_ = at;
   bool parse_it = true;
   if (kind == LineKind::kTooLong) {
     ev.on_refusal(dir, Reason::kLineTooLong, line);
@@ -70,6 +72,7 @@ void FtpDialogue::on_command(std::string_view line, bool parse_it, uint64_t at,
       const Command cmd = parse_command(line);
       remembered = cmd.verb;
       if (cmd.verb == Verb::kUser) remember_user(cmd.argument, policy, counters);
+      if (!ev.on_command(cmd, line)) return;
       if (const EndpointForm* form = form_of_command(cmd.verb)) {
         if (policy.refuse_unanswered_port && pending_.contains_active_offer()) {
           ev.on_refusal(kDir, Reason::kPortUnanswered, line);
@@ -89,6 +92,13 @@ void FtpDialogue::on_command(std::string_view line, bool parse_it, uint64_t at,
 void FtpDialogue::on_reply(std::string_view line, bool parse_it, uint64_t at,
                            const Policy& policy, Counters& counters, DialogueEvents& ev) {
   const ReplyLine r = parse_reply_line(line);
+  // 220 (greeting) and 215 (SYST) give the server's software away: every line of them, text
+  // after "ddd " / "ddd-", or the whole of a continuation line.
+  const uint16_t code = in_multiline_ ? multiline_code_ : r.is_reply_start ? r.code : 0;
+  if (parse_it && ((code == 220 && policy.mask_banner) || (code == 215 && policy.mask_syst))) {
+    const size_t text_from = r.is_reply_start ? std::min<size_t>(line.size(), 4) : 0;
+    if (line.size() > text_from) ev.on_mask(at + text_from, line.size() - text_from);
+  }
   if (in_multiline_) {
     // RFC 959 4.2: only "<same code><SP>" ends a multi-line reply; lines in between are text,
     // whatever digits they start with.

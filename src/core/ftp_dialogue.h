@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/control_line.h"
 #include "core/counters.h"
 #include "core/data_endpoint_parser.h"
 #include "core/flow.h"
@@ -23,6 +24,9 @@ namespace ftpgate {
 class DialogueEvents {
  public:
   virtual ~DialogueEvents() = default;
+  // A command the client sent (parsed; USER remembered already). False: the command is denied
+  // and the dialogue does nothing more with it.
+  virtual bool on_command(const Command& cmd, std::string_view line) = 0;
   virtual void on_offer(Direction dir, const Offer& offer) = 0;
   virtual void on_refusal(Direction dir, Reason r, std::string_view line) = 0;
   // AUTH TLS/SSL answered 234: both directions are TLS from the next byte on.
@@ -30,6 +34,8 @@ class DialogueEvents {
   // The server answered a PORT/EPRT/LPRT (final reply `code`; 4xx/5xx: no data connection
   // will come for it).
   virtual void on_active_offer_answered(uint16_t code, std::string_view reply_line) = 0;
+  // Reply text to mask (policy.mask_banner, mask_syst): `length` bytes from stream position `at`.
+  virtual void on_mask(uint64_t at, size_t length) = 0;
   // A reader's TLS records ended, or turned out not to be TLS, or lines resumed.
   virtual void on_stream_event(Direction dir, StreamEvent e, std::string_view detail) = 0;
 };
@@ -72,6 +78,8 @@ class FtpDialogue {
   // A multi-line 227/228/229 is open: its endpoint may lie in a line already released.
   bool multiline_passive_open() const { return in_multiline_ && form_of_reply(multiline_code_) != nullptr; }
   std::string_view user() const { return user_; }
+  // Stream position of the first byte of the line being read (valid during a Turn's on_line).
+  uint64_t line_at() const { return line_at_; }
 
  private:
   void on_command(std::string_view line, bool parse_it, uint64_t at, const Policy& policy,
@@ -90,6 +98,7 @@ class FtpDialogue {
   // the client position the server segment being read acknowledges.
   uint64_t unpaired_until_ = 0;
   uint64_t reply_acks_client_up_to_ = 0;
+  uint64_t line_at_ = 0;
   bool commands_before_pickup_ = false;  // picked_up(), until a reply answers a seen command
   // Multi-line reply in progress ("227-" ... "227 ").
   bool in_multiline_ = false;

@@ -2,7 +2,10 @@
 // Policy and limits of the engine. Every growth point has a named limit with a finite default;
 // hitting one is a counted anomaly (see reason.h), never a crash or a silent drop.
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "core/command_rules.h"
 
 namespace ftpgate {
 
@@ -21,6 +24,16 @@ struct Policy {
   bool refuse_wrong_direction = true;
   // A new PORT/EPRT/LPRT while the previous one is unanswered is refused.
   bool refuse_unanswered_port = true;
+
+  // --- enforcement (policy beyond the kernel helper) ---
+  // Command rules, first match wins (command_rule.h); null or empty: every command allowed.
+  std::shared_ptr<const CommandRules> rules;
+  // The strict refusals (bounce_address, unsolicited_reply, reply_from_client,
+  // command_from_server) are enforced like a denied command: the connection is reset.
+  bool strict = false;
+  // The text of 220 (greeting) and 215 (SYST) replies is replaced by as many '*'.
+  bool mask_banner = false;
+  bool mask_syst = false;
 
   // --- limits ---
   // Outstanding expectations per control connection; the newest replaces the oldest (kernel: 1).
@@ -47,6 +60,8 @@ struct Policy {
   uint32_t max_sessions = 65536;
   // A session with no packet for this long is forgotten.
   Micros session_idle_timeout = 3600LL * 1'000'000;
+  // ... and a denied one (the ruleset resets it; its RSTs never reach the queue) after this.
+  Micros denied_session_timeout = 10'000'000;
 };
 
 }  // namespace ftpgate

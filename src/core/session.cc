@@ -23,8 +23,38 @@ class Session::Handler : public DialogueEvents {
         break;
     }
   }
+  // The command rules judge each command; log and deny go to the sink, deny ends the session's
+  // inspection (its later lines are not acted on).
+  bool on_command(const Command& cmd, std::string_view line) override {
+    if (s_.enforced_) return false;
+    const CommandRules* rules = ctx_.policy.rules.get();
+    if (rules == nullptr || rules->empty()) return true;
+    const ControlFlow& f = s_.flow_;
+    const CommandFacts facts{cmd.name, cmd.argument, s_.dialogue_.user(), f.client, f.server,
+                             f.server_port};
+    const CommandRule* rule = rules->judge(facts);
+    if (rule == nullptr || rule->action == RuleAction::kAllow) return true;
+    const PolicyHit hit{rule->action, rule};
+    if (rule->action == RuleAction::kLog) {
+      ++ctx_.counters.commands_logged;
+      Action a = s_.policy_action(Direction::kToServer, hit, line, now_);
+      ctx_.sink.on_action(a);
+      return true;
+    }
+    ++ctx_.counters.commands_denied;
+    s_.enforce(Direction::kToServer, hit, Reason::kCount, line, now_, ctx_);
+    return false;
+  }
+  void on_mask(uint64_t at, size_t length) override {
+    if (s_.enforced_) return;
+    ++ctx_.counters.texts_masked;
+    Action a = make_action(Action::Kind::kMask, &s_.flow_, &s_, s_.id_, Direction::kToClient, now_);
+    a.edit = StreamEdit{StreamEdit::Kind::kMask, static_cast<uint32_t>(at), static_cast<uint32_t>(length)};
+    ctx_.sink.on_action(a);
+  }
   // An offer the policy admits becomes an expectation.
   void on_offer(Direction dir, const Offer& offer) override {
+    if (s_.enforced_) return;
     if (dir == Direction::kToServer) s_.active_offer_expectation_ = 0;  // this offer's, if admitted
     const Judgement j = judge_offer(offer, s_.flow_, ctx_.policy);
     if (!j.admitted) return s_.report(dir, j.refusal, offer.line, now_, ctx_);
@@ -64,6 +94,7 @@ class Session::Handler : public DialogueEvents {
   }
   // A tight pinhole: the kernel helper leaves it until it times out or is replaced.
   void on_active_offer_answered(uint16_t code, std::string_view reply_line) override {
+    if (s_.enforced_) return;
     const uint64_t id = s_.active_offer_expectation_;
     s_.active_offer_expectation_ = 0;
     if (code < 400) return;
@@ -81,9 +112,11 @@ class Session::Handler : public DialogueEvents {
     ctx_.sink.on_action(a);
   }
   void on_refusal(Direction dir, Reason r, std::string_view line) override {
+    if (s_.enforced_) return;
     s_.report(dir, r, line, now_, ctx_);
   }
   void on_tls_start() override {
+    if (s_.enforced_) return;
     s_.to_server_.start_tls();
     s_.to_client_.start_tls();
     ++ctx_.counters.tls_sessions;
@@ -107,6 +140,7 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
                                    SessionContext& ctx) {
   last_seen_ = now;
   if (seg.has(tcp_flags::kRst)) return State::kClosed;
+  if (enforced_) return State::kOpen;  // denied: the daemon drops what still comes
   StreamReader& s = reader(dir);
   uint32_t data_seq = 0;
   bool picked_up = false;
@@ -179,9 +213,27 @@ size_t Session::drop_expectations(Counters& counters) {
   return n;
 }
 
+namespace {
+bool is_strict_refusal(Reason r) {
+  return r == Reason::kBounceAddress || r == Reason::kUnsolicitedReply ||
+         r == Reason::kReplyFromClient || r == Reason::kCommandFromServer;
+}
+}  // namespace
+
 void Session::report(Direction dir, Reason r, std::string_view line, Micros now,
                      SessionContext& ctx) {
   ctx.counters.count(r);
+  if (ctx.policy.strict && is_strict_refusal(r)) {
+    // Strict mode: the refusal is said, and enforced as a denied command is.
+    ++ctx.counters.strict_enforced;
+    emit_report(dir, r, line, now, ctx);
+    return enforce(dir, PolicyHit{RuleAction::kDeny, nullptr}, r, line, now, ctx);
+  }
+  emit_report(dir, r, line, now, ctx);
+}
+
+void Session::emit_report(Direction dir, Reason r, std::string_view line, Micros now,
+                          SessionContext& ctx) {
   if (reports_ >= ctx.policy.max_reports_per_session) {
     if (reports_ > ctx.policy.max_reports_per_session) return;
     r = Reason::kReportsSuppressed;  // said once, then silence (the counters go on)
@@ -194,6 +246,26 @@ void Session::report(Direction dir, Reason r, std::string_view line, Micros now,
   a.reason = r;
   a.line = line;
   a.user = dialogue_.user();
+  ctx.sink.on_action(a);
+}
+
+
+Action Session::policy_action(Direction dir, const PolicyHit& hit, std::string_view line, Micros now) {
+  Action a = make_action(Action::Kind::kPolicy, &flow_, this, id_, dir, now);
+  a.policy = hit;
+  a.line = line;
+  a.user = dialogue_.user();
+  return a;
+}
+
+void Session::enforce(Direction dir, const PolicyHit& hit, Reason why, std::string_view line,
+                      Micros now, SessionContext& ctx) {
+  enforced_ = true;
+  Action a = policy_action(dir, hit, line, now);
+  a.reason = why;
+  a.edit = StreamEdit{dir == Direction::kToServer ? StreamEdit::Kind::kNeutralCommand
+                                                  : StreamEdit::Kind::kNeutralReply,
+                      static_cast<uint32_t>(dialogue_.line_at()), static_cast<uint32_t>(line.size())};
   ctx.sink.on_action(a);
 }
 

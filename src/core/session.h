@@ -53,6 +53,9 @@ class Session {
   uint64_t id() const { return id_; }
   Micros last_seen() const { return last_seen_; }
   size_t outstanding_expectations() const { return outstanding_.size(); }
+  // A command rule denied a command, or strict mode a refusal: the session's conntrack is to be
+  // reset, and nothing it says is acted on any more.
+  bool enforced() const { return enforced_; }
 
   // The adapter's per-session state (see session_extension.h); null until one is attached.
   SessionExtension* extension() const { return extension_.get(); }
@@ -65,7 +68,15 @@ class Session {
     Micros expires;
   };
 
+  // A refusal or anomaly, as an action (bounded by policy.max_reports_per_session); in strict
+  // mode a strict refusal is enforced too.
   void report(Direction dir, Reason r, std::string_view line, Micros now, SessionContext& ctx);
+  void emit_report(Direction dir, Reason r, std::string_view line, Micros now, SessionContext& ctx);
+  Action policy_action(Direction dir, const PolicyHit& hit, std::string_view line, Micros now);
+  // Denies the line being read (`why`: the strict refusal, or kCount for a rule) and ends
+  // inspection: an action carrying the edit that neutralises the line.
+  void enforce(Direction dir, const PolicyHit& hit, Reason why, std::string_view line, Micros now,
+               SessionContext& ctx);
   void event(Direction dir, SessionEvent e, Micros now, SessionContext& ctx);
   StreamReader& reader(Direction d) { return d == Direction::kToServer ? to_server_ : to_client_; }
 
@@ -77,6 +88,7 @@ class Session {
   FtpDialogue dialogue_;
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
+  bool enforced_ = false;
   uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
   std::unique_ptr<SessionExtension> extension_;
 };

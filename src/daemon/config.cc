@@ -65,6 +65,19 @@ struct Key {
   std::string_view example;
   Setter set;
 };
+// Appends a command rule (copy on write: running engines share the set they were given).
+std::optional<std::string> add_rule(DaemonConfig& c, std::string_view v) {
+  RuleParse parsed = parse_command_rule(v);
+  if (!parsed.rule) return parsed.error;
+  if (c.policy.rules && c.policy.rules->size() >= CommandRules::kMaxRules)
+    return "more than " + std::to_string(CommandRules::kMaxRules) + " rules";
+  auto next = c.policy.rules ? std::make_shared<CommandRules>(*c.policy.rules) : std::make_shared<CommandRules>();
+  parsed.rule->line = c.source_line;
+  next->add(std::move(*parsed.rule));
+  c.policy.rules = std::move(next);
+  return kGood;
+}
+
 constexpr Key kKeys[] = {
     {"queue", "NFQUEUE number or range (0, or 0-3 for several CPUs)", "1",
      [](DaemonConfig& c, std::string_view v) {
@@ -142,6 +155,26 @@ constexpr Key kKeys[] = {
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_user_name_length, 1, 1024), "1-1024"); }},
     {"session_idle_timeout", "seconds without a packet before a session is forgotten", "60",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.session_idle_timeout, 30 * 86400)); }},
+    {"rule", "allow|deny|log [verb V,..] [user G] [arg G] [server P] [client P] [port N]; "
+             "repeatable, first match wins (README: Policy)", "deny verb STOR,APPE,DELE user anonymous",
+     add_rule},
+    {"strict", "yes: bounce, unsolicited 227/229 and wrong-direction lines reset the connection", "no",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.strict), "yes or no"); }},
+    {"mask_banner", "yes: the 220 greeting's text reaches the client as '*' (same length)", "yes",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.mask_banner), "yes or no"); }},
+    {"mask_syst", "yes: the SYST reply's (215) text reaches the client as '*'", "yes",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.mask_syst), "yes or no"); }},
+    {"enforce_mark", "conntrack mark bit set on denied connections (the rules reset them)", "0x40000000",
+     [](DaemonConfig& c, std::string_view v) {
+       uint32_t m = 0;
+       const bool hex = v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+       auto [p, ec] = std::from_chars(v.data() + (hex ? 2 : 0), v.data() + v.size(), m, hex ? 16 : 10);
+       const bool ok = ec == std::errc() && p == v.data() + v.size() && m != 0;
+       if (ok) c.enforce_mark = m;
+       return hint(ok, "a non-zero mark, e.g. 0x40000000");
+     }},
+    {"denied_session_timeout", "seconds a denied (reset) session is remembered without packets", "10",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.denied_session_timeout, 3600), "1-3600 seconds"); }},
     {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)", "yes",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.nat.rewrite), "yes or no"); }},
     {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)", "16",
@@ -200,7 +233,10 @@ std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos)
       return ConfigError{"line " + std::to_string(line_no) + ": expected 'key = value'"};
-    if (auto err = apply_setting(cfg, trim(line.substr(0, eq)), trim(line.substr(eq + 1))))
+    cfg.source_line = static_cast<uint32_t>(line_no);
+    auto err = apply_setting(cfg, trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
+    cfg.source_line = 0;
+    if (err)
       return ConfigError{"line " + std::to_string(line_no) + ": " + *err};
   }
   return std::nullopt;

@@ -40,6 +40,10 @@ struct DaemonConfig {
   LogFormat log_format = LogFormat::kText;
   std::string user;  // run as this user after start-up (empty: stay root, CAP_NET_ADMIN only)
   std::string config_file;  // where the settings came from, for SIGHUP reload
+  // Conntrack mark bit(s) set on a denied session's connection; the shipped rules reset
+  // connections carrying them (rules/: "ct mark and MARK == MARK reject with tcp reset").
+  uint32_t enforce_mark = 0x40000000;
+  uint32_t source_line = 0;  // config file line being applied (given to rules; 0: command line)
 };
 
 struct ConfigError {

@@ -26,6 +26,9 @@ class ConntrackPort {
   // kernel ignores it silently where the conntrack has no seqadj extension (read it back).
   virtual int set_seq_adjust(const CtTuple& orig, bool reply_direction,
                              const SequenceAdjustment& adj) = 0;
+  // Sets the bits `mask` of the conntrack's mark to `mark` (policy enforcement: the ruleset
+  // resets connections carrying the bit). 0 or -errno.
+  virtual int set_mark(const CtTuple& orig, uint32_t mark, uint32_t mask) = 0;
   // Creates the expectation and sets its timeout; -EBUSY when another master expects the tuple.
   virtual int install(const ExpectationRequest& req) = 0;
   // Removes the expectation with this tuple only if `master` owns it: 0, -ENOENT (used, expired

@@ -160,6 +160,7 @@ int run_daemon(DaemonOptions options) {
   DecisionLog decisions(std::cerr, cfg.log_format);
   Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
   gateway.set_own_helpers(expectation_helpers(cfg.helper_mode));
+  gateway.set_enforce_mark(cfg.enforce_mark);
   PacketPath path(cfg.policy, cfg.control_ports, gateway, cfg.nat);
   Engine& engine = path.engine();
   DaemonCounters dc;
@@ -199,7 +200,7 @@ int run_daemon(DaemonOptions options) {
     return format_status(StatusSources{engine.counters(), gateway.counters(),
                                        gateway.sync_repair_counters(), path.counters(),
                                        path.held(), latency, decision_latency, dc, qs,
-                                       metrics_counters});
+                                       metrics_counters, engine.policy().rules.get()});
   };
   MetricsServer metrics_server(status_text);
   metrics_counters = &metrics_server.counters();
@@ -342,7 +343,10 @@ int run_daemon(DaemonOptions options) {
               engine.set_policy(fresh.policy);
               gateway.set_policy(fresh.policy, fresh.nat);
               path.set_nat(fresh.nat);
-              std::cerr << "ftpgate: policy reloaded (queues and ports need a restart)\n";
+              gateway.set_enforce_mark(fresh.enforce_mark);
+              std::cerr << "ftpgate: policy reloaded, "
+                        << (fresh.policy.rules ? fresh.policy.rules->size() : 0)
+                        << " command rules (queues and ports need a restart)\n";
             }
           }
         }

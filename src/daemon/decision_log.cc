@@ -107,6 +107,36 @@ void DecisionLog::action(const Action& a) {
   emit(s);
 }
 
+void DecisionLog::policy(const Action& a, std::string_view outcome) {
+  std::string s;
+  if (format_ == LogFormat::kJson) {
+    JsonObject o(s);
+    write_decision_json(o, a, wall_micros());
+    if (!outcome.empty()) o.str("result", outcome);
+    o.close();
+  } else {
+    s = "policy ";
+    s += rule_action_name(a.policy.action);
+    if (a.policy.rule != nullptr) {
+      s += " rule line " + std::to_string(a.policy.rule->line) + " \"";
+      append_printable(s, a.policy.rule->text);
+      s += '"';
+    } else {
+      s += " strict ";
+      s += reason_name(a.reason);
+    }
+    text_head(s, a);
+    s += " line \"";
+    append_printable(s, a.line.substr(0, kMaxDecisionLine));
+    s += '"';
+    if (!outcome.empty()) {
+      s += ": ";
+      s += outcome;
+    }
+  }
+  emit(s);
+}
+
 void DecisionLog::note(std::string_view event, std::string_view text) {
   std::string s;
   if (format_ == LogFormat::kJson) {

@@ -60,6 +60,10 @@ class DecisionLog {
   void expectation(const ExpectationRecord& r);
   // A reject, anomaly or session event.
   void action(const Action& a);
+  // A command rule's log or deny, or a strict refusal enforced; `outcome` says what the daemon
+  // did ("connection reset armed (ct mark 0x40000000)").
+  //   policy deny rule line 12 "deny verb STOR" control ... user alice line "STOR x": ...
+  void policy(const Action& a, std::string_view outcome);
   // A message about a decision made after the fact (a withdrawn rewrite, a missing conntrack).
   void note(std::string_view event, std::string_view text);
   // Writes the collected lines to the stream.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "core/endpoint_formatter.h"
 #include "kernel/netlink_socket.h"
@@ -20,6 +21,13 @@ void Gateway::on_action(const Action& a) {
     case Action::Kind::kReject:
     case Action::Kind::kAnomaly:
       log_.action(a);
+      break;
+    case Action::Kind::kPolicy:
+      if (a.policy.action == RuleAction::kDeny) return enforce(a, control_state(*a.session));
+      log_.policy(a, {});
+      break;
+    case Action::Kind::kMask:
+      edits_.push_back(SegmentEdit{a.direction, a.edit});
       break;
     case Action::Kind::kEvent:
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
@@ -70,6 +78,25 @@ void Gateway::adopt(const Action& a, ControlState& s) {
   }
   // Expectations synced from the other router lack their NAT part and ftpgate's timeout.
   synced_.repair_master(*s.conntrack);
+}
+
+void Gateway::enforce(const Action& a, ControlState& s) {
+  edits_.push_back(SegmentEdit{a.direction, a.edit});
+  std::string outcome;
+  int rc = -ENOENT;
+  if (s.conntrack || look_up_control(*a.flow, s))
+    rc = ct_.set_mark(s.conntrack->orig, enforce_mark_, enforce_mark_);
+  char mark[16];
+  std::snprintf(mark, sizeof mark, "0x%08x", enforce_mark_);
+  if (rc == 0) {
+    ++counters_.policy_resets_armed;
+    outcome = std::string("line neutralised, connection reset armed (ct mark ") + mark + ")";
+  } else {
+    ++counters_.policy_mark_errors;
+    outcome = std::string("line neutralised; ct mark ") + mark + " not set (" + errno_text(rc) +
+              "): the connection's packets are dropped here";
+  }
+  log_.policy(a, outcome);
 }
 
 void Gateway::install(const Action& a, ControlState& s) {

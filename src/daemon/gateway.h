@@ -35,6 +35,10 @@ namespace ftpgate {
   X(install_busy, "expectation_install_busy_total") /* EBUSY: another master's tuple */         \
   /* taken for the verdict of their packet (NFQA_EXP, conntrack glue), confirmed after it */   \
   X(verdict_attached, "expectations_in_verdict_total")                                          \
+  /* policy: a denied command's conntrack marked, for the ruleset to reset the connection */   \
+  X(policy_resets_armed, "policy_resets_armed_total")                                           \
+  /* ... the mark could not be set: the daemon drops the connection's packets itself */         \
+  X(policy_mark_errors, "policy_mark_errors_total")                                             \
   X(conntrack_lookups, "conntrack_lookups_total")   /* GET, reply GET or table walk */          \
   X(conntrack_missing, "conntrack_missing_total")   /* the control conntrack was not found */   \
   /* a picked-up session continues the TCP sequence adjustment its conntrack carries */         \
@@ -69,6 +73,12 @@ struct EndpointRewrite {
   ExpectationRecord decision;
 };
 
+// A same-length edit of the segment being judged: masked text, or a denied line neutralised.
+struct SegmentEdit {
+  Direction direction = Direction::kToServer;
+  StreamEdit edit;
+};
+
 class Gateway : public ActionSink {
  public:
   // After a failed lookup of a control connection's conntrack, the per-segment NAT check waits
@@ -87,6 +97,15 @@ class Gateway : public ActionSink {
     policy_ = p;
     nat_ = nat;
     synced_.set_timeout(timeout_seconds());
+  }
+
+  // The conntrack mark bit(s) a denied command's connection gets (config enforce_mark).
+  void set_enforce_mark(uint32_t mark) { enforce_mark_ = mark; }
+  // The edits decided since the last call (all from the segment being judged).
+  std::vector<SegmentEdit> take_edits() {
+    std::vector<SegmentEdit> e;
+    e.swap(edits_);
+    return e;
   }
 
   // --- NAT, for the packet path ---
@@ -130,6 +149,8 @@ class Gateway : public ActionSink {
   // A session picked up mid-stream (daemon restart, HA failover): its conntrack may carry a
   // sequence adjustment and expectations made before, by this router or the other one.
   void adopt(const Action& a, ControlState& s);
+  // A rule's log or deny; a deny marks the conntrack (once per session) and plans the edit.
+  void enforce(const Action& a, ControlState& s);
   uint32_t timeout_seconds() const { return static_cast<uint32_t>(policy_.expectation_timeout / 1'000'000); }
 
   ConntrackPort& ct_;
@@ -139,7 +160,9 @@ class Gateway : public ActionSink {
   std::string missing_reason_;  // why the last look_up_control failed
   GatewayCounters counters_;
   SyncedExpectations synced_;
+  uint32_t enforce_mark_ = 0x40000000;
   std::vector<EndpointRewrite> rewrites_;  // planned while the current segment is judged
+  std::vector<SegmentEdit> edits_;         // ... and the same-length edits
   std::vector<QueuedId> released_;         // held by sessions that ended
   // The decision whose expectation rides on the verdict being prepared, and its session's
   // state (null once the session ended).

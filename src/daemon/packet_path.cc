@@ -11,6 +11,30 @@ namespace {
 // Position of `seq` relative to `base` in the same stream (negative: before it).
 int64_t relative(uint32_t seq, uint32_t base) { return static_cast<int32_t>(seq - base); }
 
+struct EditResult {
+  bool deny = false;                 // a denied line is among the edits
+  bool line_start_released = false;  // ... and it began in a segment already released
+  bool clipped = false;              // a mask began before this segment: its start went out
+};
+
+// Applies the same-length edits of `dir` to a copy of the segment's payload (`out`).
+EditResult edit_payload(const std::vector<SegmentEdit>& edits, Direction dir, uint32_t seq,
+                        std::string_view payload, std::string& out) {
+  EditResult r;
+  out.assign(payload);
+  for (const SegmentEdit& e : edits) {
+    if (e.direction != dir) continue;
+    const bool neutral = e.edit.kind != StreamEdit::Kind::kMask;
+    r.deny = r.deny || neutral;
+    const int64_t at = relative(e.edit.seq, seq);
+    if (at < 0) (neutral ? r.line_start_released : r.clipped) = true;
+    const std::string bytes = stream_edit_bytes(e.edit.kind, e.edit.length);
+    for (int64_t i = std::max<int64_t>(0, -at); i < static_cast<int64_t>(bytes.size()); ++i)
+      if (at + i < static_cast<int64_t>(out.size())) out[static_cast<size_t>(at + i)] = bytes[static_cast<size_t>(i)];
+  }
+  return r;
+}
+
 }  // namespace
 
 DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
@@ -29,6 +53,18 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
     return d.status;
   };
 
+  // A session the policy denied: its conntrack is marked for the ruleset to reset; whatever
+  // still reaches the queue (the mark could not be set, or the rules lack the reset) is
+  // dropped here, but for an RST, which ends it.
+  if (const Session* known = engine_.find(flow); known != nullptr && known->enforced()) {
+    engine_.on_segment(seg, now);
+    if (!seg.has(tcp_flags::kRst)) {
+      out.fate = PacketDecision::Fate::kDrop;
+      ++counters_.denied_session_drops;
+    }
+    return finish();
+  }
+
   // Sequence adjustments exist only where a rewrite was made (here, or before a pickup):
   // without any, a packet costs no state lookups here.
   ControlState* cs = find_control_state(engine_.find(flow));
@@ -46,6 +82,27 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   Session* session = engine_.find(flow);  // created, or ended, by this segment
   cs = find_control_state(session);
   std::vector<EndpointRewrite> rewrites = gateway_.take_rewrites();
+  std::string edited;
+  if (std::vector<SegmentEdit> edits = gateway_.take_edits(); !edits.empty()) {
+    const EditResult r = edit_payload(edits, dir, seg.seq, seg.payload, edited);
+    if (r.clipped) ++counters_.masks_clipped;
+    if (r.deny) {
+      deny(cs, rewrites, dir, r.line_start_released, packet, seg, edited, out);
+      return finish();
+    }
+    if (rewrites.empty()) {
+      if (rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, edited, out.packet)) {
+        out.fate = PacketDecision::Fate::kAcceptChanged;
+        ++counters_.masked_segments;
+        // A retransmission of this segment is masked the same way.
+        if (session != nullptr)
+          control_state(*session).rewritten[ControlState::index(dir)] =
+              RewrittenSegment{seg.seq, std::string(seg.payload), edited};
+      }
+      return finish();
+    }
+    seg.payload = edited;  // masked, then rewritten below
+  }
   if (!rewrites.empty()) {
     if (cs != nullptr) {
       apply(*cs, rewrites, packet, seg, dir, out);
@@ -70,6 +127,26 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   }
   if (!line_open && cs != nullptr) take_held(*cs, dir, out.release);  // the line ended unrewritten
   return finish();
+}
+
+void PacketPath::deny(ControlState* cs, const std::vector<EndpointRewrite>& rewrites, Direction dir,
+                      bool line_start_released, std::string_view packet, const TcpSegment& seg,
+                      const std::string& edited, PacketDecision& out) {
+  if (cs != nullptr) {
+    if (!rewrites.empty()) gateway_.rewrites_withdrawn(*cs, rewrites, RewriteFailure::kPacket);
+    take_held(*cs, dir, out.drop);  // they carry the start of a line of the denied session
+  }
+  // The line goes on as "NOOP    " (or "421 ****"): the receiver answers it, and the answer
+  // meets the ruleset's reset. A line that began in a released segment cannot be neutralised
+  // whole (its start went out): its end is dropped, so it never completes.
+  if (!line_start_released && rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, edited, out.packet)) {
+    out.fate = PacketDecision::Fate::kAcceptChanged;
+    ++counters_.denied_lines_neutralised;
+  } else {
+    out.packet.clear();
+    out.fate = PacketDecision::Fate::kDrop;
+    ++counters_.denied_lines_dropped;
+  }
 }
 
 bool PacketPath::repeat_rewrite(ControlState& cs, Direction dir, std::string_view packet,

@@ -49,7 +49,14 @@ struct PacketDecision {
   /* a rewritten segment sent again, rewritten again */                                         \
   X(retransmits_rewritten, "nat_retransmits_rewritten_total")                                   \
   /* a retransmission cutting into a rewritten text: dropped */                                 \
-  X(partial_retransmits_dropped, "nat_partial_retransmits_dropped_total")
+  X(partial_retransmits_dropped, "nat_partial_retransmits_dropped_total")                        \
+  /* policy: a denied line sent on as NOOP / 421 (same length), or dropped (its start had */     \
+  /* gone out already), and later packets of a denied session dropped here */                   \
+  X(denied_lines_neutralised, "policy_lines_neutralised_total")                                 \
+  X(denied_lines_dropped, "policy_lines_dropped_total")                                         \
+  X(denied_session_drops, "policy_session_packets_dropped_total")                               \
+  X(masked_segments, "masked_segments_total")   /* mask_banner / mask_syst applied */           \
+  X(masks_clipped, "masks_clipped_total")       /* ... to a line whose start had gone out */
 
 struct PacketPathCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_PACKET_PATH_COUNTERS)
@@ -78,6 +85,10 @@ class PacketPath {
  private:
   bool repeat_rewrite(ControlState& cs, Direction dir, std::string_view packet,
                       const TcpSegment& seg, PacketDecision& out);
+  // The segment carries a denied line: sent on neutralised, or dropped.
+  void deny(ControlState* cs, const std::vector<EndpointRewrite>& rewrites, Direction dir,
+            bool line_start_released, std::string_view packet, const TcpSegment& seg,
+            const std::string& edited, PacketDecision& out);
   void apply(ControlState& cs, const std::vector<EndpointRewrite>& rewrites,
              std::string_view packet, const TcpSegment& seg, Direction dir, PacketDecision& out);
   // Removes the held packets of one direction, appending their ids.

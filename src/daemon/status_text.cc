@@ -43,6 +43,16 @@ std::string format_status(const StatusSources& s) {
     out += reason_name(static_cast<Reason>(i));
     out += "\"} " + std::to_string(s.engine.reasons[i]) + "\n";
   }
+  if (s.rules != nullptr && !s.rules->empty()) {
+    // ftpgate_policy_rule_hits_total{rule="2",line="14",action="deny"} 3
+    out += "# TYPE ftpgate_policy_rule_hits_total counter\n";
+    for (size_t i = 0; i < s.rules->size(); ++i) {
+      const CommandRule& r = s.rules->rule(i);
+      out += "ftpgate_policy_rule_hits_total{rule=\"" + std::to_string(i + 1) + "\",line=\"" +
+             std::to_string(r.line) + "\",action=\"" + std::string(rule_action_name(r.action)) +
+             "\"} " + std::to_string(s.rules->hits(i)) + "\n";
+    }
+  }
   return out;
 }
 

@@ -41,10 +41,11 @@ struct StatusSources {
   const DaemonCounters& daemon;
   const std::vector<NfQueueStats>& queues;
   const MetricsServerCounters* metrics_server;  // null before the server exists
+  const CommandRules* rules;                     // the running policy's, or null
 };
 
 // Every figure in the Prometheus text format (0.0.4): "# TYPE" then the sample; the refusal
-// reasons as one labelled counter; the verdict latencies as histograms.
+// reasons as one labelled counter; each command rule's hits, labelled by its config line; the verdict latencies as histograms.
 std::string format_status(const StatusSources& s);
 
 }  // namespace ftpgate

@@ -82,6 +82,11 @@ int ConntrackClient::set_seq_adjust(const CtTuple& orig, bool reply_direction,
   return sock_.request(build_conntrack_seq_adjust(buf_, sock_.next_seq(), orig, reply_direction, adj));
 }
 
+int ConntrackClient::set_mark(const CtTuple& orig, uint32_t mark, uint32_t mask) {
+  offer_queued(nullptr);  // the queued packet's copy does not carry the new mark
+  return sock_.request(build_conntrack_mark(buf_, sock_.next_seq(), orig, mark, mask));
+}
+
 int ConntrackClient::remove(const CtTuple& tuple, const CtTuple& master) {
   std::optional<CtTuple> owner;
   std::optional<uint32_t> id;

@@ -24,6 +24,7 @@ class ConntrackClient : public ConntrackPort {
   // `orig`. Returns 0 or -errno. The kernel silently ignores it when the conntrack lacks the
   // seqadj extension: read it back with lookup() to know.
   int set_seq_adjust(const CtTuple& orig, bool reply_direction, const SequenceAdjustment& adj) override;
+  int set_mark(const CtTuple& orig, uint32_t mark, uint32_t mask) override;
   // Creates the expectation (exclusively), then sets its timeout (a second EXP_NEW without
   // NLM_F_EXCL: the kernel ignores CTA_EXPECT_TIMEOUT on creation). If the tuple is expected
   // already, refreshes it when this master owns it and returns -EBUSY when another does.

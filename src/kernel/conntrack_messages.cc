@@ -182,6 +182,16 @@ nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& ori
   return nlh;
 }
 
+nlmsghdr* build_conntrack_mark(char* buf, uint32_t seq, const CtTuple& orig, uint32_t mark,
+                               uint32_t mask) {
+  nlmsghdr* nlh = put_header(buf, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW, NLM_F_ACK, seq,
+                             orig.src.family());
+  put_tuple(nlh, CTA_TUPLE_ORIG, orig);
+  mnl_attr_put_u32(nlh, CTA_MARK, htonl(mark & mask));
+  mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(mask));
+  return nlh;
+}
+
 namespace {
 // A conntrack's attributes (CTA_*), from a message or from NFQA_CT.
 std::optional<ConntrackInfo> conntrack_from(const Attrs& a) {
@@ -194,6 +204,8 @@ std::optional<ConntrackInfo> conntrack_from(const Attrs& a) {
   info.reply = *reply;
   if (a.tb[CTA_STATUS] && mnl_attr_get_payload_len(a.tb[CTA_STATUS]) == 4)
     info.status = ntohl(mnl_attr_get_u32(a.tb[CTA_STATUS]));
+  if (a.tb[CTA_MARK] && mnl_attr_get_payload_len(a.tb[CTA_MARK]) == 4)
+    info.mark = ntohl(mnl_attr_get_u32(a.tb[CTA_MARK]));
   if (a.tb[CTA_HELP]) {
     Attrs h;
     if (parse_nested(a.tb[CTA_HELP], h, CTA_HELP_MAX) && h.tb[CTA_HELP_NAME])

@@ -64,6 +64,10 @@ nlmsghdr* build_conntrack_dump(char* buf, uint32_t seq, Family family);
 // `orig`) setting CTA_SEQ_ADJ_ORIG (reply_direction false) or CTA_SEQ_ADJ_REPLY to `adj`.
 nlmsghdr* build_conntrack_seq_adjust(char* buf, uint32_t seq, const CtTuple& orig,
                                      bool reply_direction, const SequenceAdjustment& adj);
+// The same update setting the bits `mask` of CTA_MARK to those of `mark` (CTA_MARK_MASK; the
+// kernel computes (old & ~mask) ^ mark, so `mark` must lie within `mask`).
+nlmsghdr* build_conntrack_mark(char* buf, uint32_t seq, const CtTuple& orig, uint32_t mark,
+                               uint32_t mask);
 
 // The parts of a conntrack (IPCTNL_MSG_CT_NEW reply) the daemon needs.
 struct ConntrackInfo {
@@ -74,6 +78,7 @@ struct ConntrackInfo {
   // CTA_SEQ_ADJ_ORIG / _REPLY: present only when the conntrack has the seqadj extension and
   // an adjustment is set (IPS_SEQ_ADJUST).
   std::optional<SequenceAdjustment> seq_adj[2];
+  uint32_t mark = 0;  // CTA_MARK
   // Whether either side's address or port is translated.
   bool nated() const {
     return !(orig.src == reply.dst && orig.dst == reply.src && orig.sport == reply.dport &&

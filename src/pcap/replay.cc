@@ -83,6 +83,16 @@ void write_summary(std::ostream& out, const std::string& file, const FileStats& 
   for (size_t i = 0; i < kReasonCount; ++i)
     if (c.reasons[i] != 0) o.num(reason_name(static_cast<Reason>(i)), c.reasons[i]);
   o.end();
+  if (const CommandRules* rules = engine.policy().rules.get(); rules != nullptr && !rules->empty()) {
+    // {"1":{"line":12,"action":"deny","text":"deny verb STOR","hits":3}, ...} by rule number
+    o.open("rule_hits");
+    for (size_t i = 0; i < rules->size(); ++i) {
+      const CommandRule& r = rules->rule(i);
+      o.open(std::to_string(i + 1)).num("line", r.line).str("action", rule_action_name(r.action))
+          .str("text", r.text).num("hits", rules->hits(i)).end();
+    }
+    o.end();
+  }
   o.boolean("truncated", truncated);
   o.close();
   out << s << '\n';

@@ -11,6 +11,8 @@ void write_decision_json(JsonObject& o, const Action& a, int64_t ts_micros) {
   const std::string_view event = a.kind == Action::Kind::kExpect ? "expect"
                                  : a.kind == Action::Kind::kReject ? "reject"
                                  : a.kind == Action::Kind::kAnomaly ? "anomaly"
+                                 : a.kind == Action::Kind::kPolicy ? "policy"
+                                 : a.kind == Action::Kind::kMask ? "mask"
                                                                     : session_event_name(a.event);
   o.str("event", event).fixed6("ts", ts_micros);
   const Expectation& e = a.expectation;
@@ -31,6 +33,15 @@ void write_decision_json(JsonObject& o, const Action& a, int64_t ts_micros) {
   } else if (refusal) {
     o.str("reason", reason_name(a.reason)).str("direction", direction_name(a.direction));
     o.str("line", a.line.substr(0, kMaxDecisionLine));
+  } else if (a.kind == Action::Kind::kPolicy) {
+    o.str("action", rule_action_name(a.policy.action));
+    if (a.policy.rule != nullptr)
+      o.open("rule").num("line", a.policy.rule->line).str("text", a.policy.rule->text).end();
+    else
+      o.str("strict", reason_name(a.reason));
+    o.str("direction", direction_name(a.direction)).str("line", a.line.substr(0, kMaxDecisionLine));
+  } else if (a.kind == Action::Kind::kMask) {
+    o.num("seq", a.edit.seq).num("length", a.edit.length);
   } else if (a.event == SessionEvent::kTlsStart) {
     o.str("note", "control channel encrypted: nothing is admitted until it is clear again");
   } else if (a.event == SessionEvent::kTlsEnd || a.event == SessionEvent::kResume) {

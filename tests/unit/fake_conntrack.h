@@ -61,6 +61,16 @@ class FakeConntrack : public ConntrackPort {
       }
     return -ENOENT;
   }
+  int set_mark(const CtTuple& orig, uint32_t mark, uint32_t mask) override {
+    ++mark_writes;
+    if (mark_error != 0) return mark_error;
+    for (ConntrackInfo& c : conntracks)
+      if (c.orig == orig) {
+        c.mark = (c.mark & ~mask) ^ (mark & mask);
+        return 0;
+      }
+    return -ENOENT;
+  }
   int install(const ExpectationRequest& req) override {
     ++installs;
     if (!install_errors.empty()) {
@@ -144,7 +154,8 @@ class FakeConntrack : public ConntrackPort {
   std::vector<Expected> expectations;
   std::deque<int> install_errors;  // the next installs answer these (0: as the table says)
   bool keeps_seq_adjust_extension = true;
-  int lookups = 0, table_walks = 0, installs = 0, removes = 0, seq_adjust_writes = 0, dumps = 0;
+  int lookups = 0, table_walks = 0, installs = 0, removes = 0, seq_adjust_writes = 0, dumps = 0, mark_writes = 0;
+  int mark_error = 0;  // set_mark answers this when non-zero
 
  private:
   std::string helper_of(const CtTuple& master) const {

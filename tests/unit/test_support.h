@@ -16,13 +16,15 @@ struct Recorded {
   std::string line;
   Direction direction;
   std::string endpoint_text;
+  StreamEdit edit;
+  PolicyHit policy;
 };
 
 class RecordingSink : public ActionSink {
  public:
   void on_action(const Action& a) override {
     actions.push_back(Recorded{a.kind, a.reason, a.event, a.expectation, std::string(a.line),
-                               a.direction, std::string(a.endpoint_text)});
+                               a.direction, std::string(a.endpoint_text), a.edit, a.policy});
   }
   std::vector<Recorded> of(Action::Kind k) const {
     std::vector<Recorded> out;
