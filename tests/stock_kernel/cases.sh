@@ -34,7 +34,7 @@ suite() {  # name command...
 }
 
 # FTPGATE_STAGE_PARTS (scripts/stock_kernel.sh) selects parts, for a quicker look at one.
-want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat} " == *" $1 "* ]]; }
+want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy} " == *" $1 "* ]]; }
 if want check; then
 echo "--- what this kernel offers"
 "$ftpgate" check > /tmp/check.out 2>&1; check_rc=$?
@@ -131,6 +131,10 @@ fi
 # split over several segments (held and merged), against nf_nat_ftp.
 want nat && suite nat env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_CASES="snat4_port dnat4_pasv snat4_split_port" \
   bash "$top/tests/e2e/nat_e2e.sh" "$ftpgate"
+
+# The policy on the default path (nft queue statement at filter + 10, the reset chain at
+# filter - 10): denied STOR reset both ways, banner masked, strict bounce reset after SIGHUP.
+want policy && suite policy bash "$top/tests/e2e/policy_e2e.sh" "$ftpgate"
 
 echo "--- $(uname -r): ftpgate cases done after $(cut -d' ' -f1 /proc/uptime) s"
 echo "$passed passed, $failed failed"
