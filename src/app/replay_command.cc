@@ -24,14 +24,17 @@ static const char kUsage[] =
     "  --config FILE   apply the daemon's policy from its config file (ports, strictness,\n"
     "            command rules, strict, mask_banner, mask_syst): each rule's log or deny is\n"
     "            printed as a \"policy\" event, and the summary counts each rule's hits.\n"
-    "  --rule TEXT   one more command rule (after the file's), as the config key `rule`.\n";
+    "  --rule TEXT   one more command rule (after the file's), as the config key `rule`.\n"
+    "  --audit   also print one \"transfer\" record per data transfer (command, user, file,\n"
+    "            direction, data connection, bytes each way from its SYN/FIN/RST sequence\n"
+    "            numbers, reply), as the daemon's audit_log writes them.\n";
 
 int replay_command(int argc, char** argv) {
   ReplayOptions opt;
   // The daemon's settings, when --config or --rule is given: the policy comes from them, then
   // --ports and --loose apply on top.
   DaemonConfig cfg;
-  bool from_config = false, ports_given = false, loose = false;
+  bool from_config = false, ports_given = false, loose = false, audit = false;
   for (int i = 0; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -76,6 +79,8 @@ int replay_command(int argc, char** argv) {
       opt.nat.push_back(NatMapping{*inside, *outside});
     } else if (a == "--loose") {
       loose = true;
+    } else if (a == "--audit") {
+      audit = true;
     } else if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
@@ -95,6 +100,7 @@ int replay_command(int argc, char** argv) {
     if (!ports_given) opt.control_ports = cfg.control_ports;
   }
   if (loose) opt.policy.require_peer_address = false;
+  if (audit) opt.policy.audit_transfers = true;
   std::ios::sync_with_stdio(false);
   return run_replay(opt, std::cout, std::cerr);
 }

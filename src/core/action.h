@@ -14,6 +14,7 @@
 namespace ftpgate {
 
 class Session;
+struct TransferRecord;
 
 enum class DataMode : uint8_t { kActive, kPassive };
 
@@ -76,7 +77,8 @@ struct Action {
   // kPolicy: a rule's log or deny (a deny carries the edit that neutralises the line, and ends
   // inspection of the session: the daemon marks its conntrack so the ruleset resets it).
   // kMask: text to mask (policy.mask_banner / mask_syst).
-  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent, kPolicy, kMask };
+  // kTransfer: a data transfer ended (policy.audit_transfers; core/transfer_watch.h).
+  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent, kPolicy, kMask, kTransfer };
   Kind kind = Kind::kAnomaly;
   const ControlFlow* flow = nullptr;  // valid during the callback only
   Session* session = nullptr;         // the control connection's session (callback only); null
@@ -89,6 +91,7 @@ struct Action {
   SessionEvent event = SessionEvent::kClosed;  // kEvent
   PolicyHit policy;                   // kPolicy
   StreamEdit edit;                    // kMask; kPolicy with action deny
+  const TransferRecord* transfer = nullptr;  // kTransfer (valid in callback)
   std::string_view line;              // the control line concerned, if any (valid in callback)
   std::string_view endpoint_text;     // kExpect: the endpoint text itself (valid in callback)
   std::string_view user;              // the session's last USER argument, if any (valid in callback)

@@ -48,6 +48,11 @@ Command parse_command(std::string_view line) {
     case pack('E', 'P', 'S', 'V'): cmd.verb = Verb::kEpsv; break;
     case pack('L', 'P', 'S', 'V'): cmd.verb = Verb::kLpsv; break;
     case pack('U', 'S', 'E', 'R'): cmd.verb = Verb::kUser; break;
+    case pack('R', 'E', 'T', 'R'): case pack('S', 'T', 'O', 'R'): case pack('S', 'T', 'O', 'U'):
+    case pack('A', 'P', 'P', 'E'): case pack('L', 'I', 'S', 'T'): case pack('N', 'L', 'S', 'T'):
+    case pack('M', 'L', 'S', 'D'):
+      cmd.verb = Verb::kTransfer;
+      break;
     case pack('A', 'U', 'T', 'H'): {
       // AUTH TLS | AUTH SSL | AUTH TLS-C | AUTH TLS-P   (RFC 4217 section 6, RFC 2228)
       std::string_view mech = trim_spaces(cmd.argument);

@@ -19,6 +19,7 @@ enum class Verb : uint8_t {
   kAuthTls,  // AUTH TLS / AUTH SSL / AUTH TLS-C / AUTH TLS-P -> 234
   kCcc,    // CCC (RFC 4217 section 12.3): clear the command channel
   kUser,   // USER name
+  kTransfer,  // RETR, STOR, STOU, APPE, LIST, NLST, MLSD: a data transfer (the audit log's)
   kUnseen,  // a command whose start was lost in a stream gap (what it asked is unknown)
 };
 

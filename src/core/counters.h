@@ -47,7 +47,13 @@ namespace ftpgate {
   X(commands_logged, "commands_logged_total")    /* a `log` rule matched */                   \
   X(commands_denied, "commands_denied_total")    /* a `deny` rule matched: session reset */  \
   X(strict_enforced, "strict_refusals_enforced_total") /* strict: refusal -> session reset */ \
-  X(texts_masked, "reply_texts_masked_total")    /* 220/215 lines masked */
+  X(texts_masked, "reply_texts_masked_total")    /* 220/215 lines masked */                 \
+  X(transfers_recorded, "transfers_recorded_total") /* audit records written */             \
+  /* a transfer command past max_pending_commands unanswered ones: not recorded */             \
+  X(transfers_unrecorded, "transfers_unrecorded_total")                                        \
+  X(data_connections_watched, "data_connections_watched_total") /* their SYN seen */        \
+  /* max_watched_data_connections followed already: its bytes are not counted */                \
+  X(data_connections_unwatched, "data_connections_unwatched_total")
 
 struct Counters {
   FTPGATE_COUNTERS_OF(FTPGATE_ENGINE_COUNTERS)

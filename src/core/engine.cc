@@ -43,7 +43,13 @@ bool Engine::classify(const TcpSegment& seg, ControlFlow& flow, Direction& dir) 
 void Engine::on_segment(const TcpSegment& seg, Micros now) {
   Direction dir;
   ControlFlow key;
-  if (!classify(seg, key, dir)) return;
+  if (!classify(seg, key, dir)) {
+    if (policy_.audit_transfers) {
+      transfers_.on_data_segment(seg, now, policy_, counters_);
+      transfers_.emit_ready(now, policy_, counters_, sink_);
+    }
+    return;
+  }
   ++counters_.segments;
   counters_.payload_bytes += seg.payload.size();
   tick(now);
@@ -72,14 +78,18 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
     ++counters_.sessions_active;
     if (!seg.has(tcp_flags::kSyn)) emit_event(it->second, SessionEvent::kPickup, now);
   }
-  SessionContext ctx{policy_, counters_, sink_, next_expectation_id_};
+  SessionContext ctx = context();
   if (it->second.on_segment(dir, seg, now, ctx) == Session::State::kClosed)
     end_session(it, SessionEvent::kClosed, now);
+  if (policy_.audit_transfers) transfers_.emit_ready(now, policy_, counters_, sink_);
 }
 
 size_t Engine::release_all() {
   const size_t n = sessions_.size();
-  for (auto& kv : sessions_) kv.second.drop_expectations(counters_);
+  for (auto& kv : sessions_) {
+    kv.second.drop_expectations(counters_);
+    transfers_.session_ended(kv.second.id(), 0);
+  }
   counters_.sessions_released += n;
   counters_.sessions_active -= n;
   sessions_.clear();
@@ -106,10 +116,15 @@ void Engine::expire(Micros now) {
     }
     it = next;
   }
+  if (policy_.audit_transfers) {
+    transfers_.expire(now, policy_);
+    transfers_.emit_ready(now, policy_, counters_, sink_);
+  }
 }
 
 void Engine::end_session(Table::iterator it, SessionEvent why, Micros now) {
   it->second.drop_expectations(counters_);
+  transfers_.session_ended(it->second.id(), now);
   emit_event(it->second, why, now);  // the sink's last look at the session and its extension
   if (why == SessionEvent::kExpired) {
     ++counters_.sessions_expired;

@@ -58,6 +58,10 @@ class Engine {
   using Table = std::unordered_map<ControlFlow, Session, ControlFlowHash>;
   void end_session(Table::iterator it, SessionEvent why, Micros now);
   void emit_event(Session& session, SessionEvent e, Micros now);
+  SessionContext context() {
+    return SessionContext{policy_, counters_, sink_, next_expectation_id_,
+                          policy_.audit_transfers ? &transfers_ : nullptr};
+  }
 
   Policy policy_;
   std::bitset<65536> control_ports_;
@@ -67,6 +71,7 @@ class Engine {
   uint64_t next_session_id_ = 0;
   uint64_t next_expectation_id_ = 0;
   Micros next_expiry_scan_ = 0;
+  TransferWatch transfers_;  // policy.audit_transfers
 };
 
 }  // namespace ftpgate

@@ -180,6 +180,7 @@ void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string
     return ev.on_offer(kDir, make_offer(*form, form->parse(text), text, line, at));
   }
   if (is_active_offer(answered)) ev.on_active_offer_answered(code, line);
+  if (answered == Verb::kTransfer) ev.on_transfer_answered(code, text);
   if (code == 234 && answered == Verb::kAuthTls) {
     tls_started();
     ev.on_tls_start();

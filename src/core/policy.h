@@ -35,6 +35,14 @@ struct Policy {
   bool mask_banner = false;
   bool mask_syst = false;
 
+  // --- transfer audit (core/transfer_watch.h) ---
+  bool audit_transfers = false;
+  // Data connections followed at once (SYN seen, record not yet written). Symptom that it is
+  // too low: data_connections_unwatched, records without bytes.
+  uint32_t max_watched_data_connections = 65536;
+  // How long a record waits after the final reply for its data connection's last FIN.
+  Micros transfer_linger = 2'000'000;
+
   // --- limits ---
   // Outstanding expectations per control connection; the newest replaces the oldest (kernel: 1).
   uint32_t max_expectations_per_session = 1;

@@ -27,6 +27,17 @@ class Session::Handler : public DialogueEvents {
   // inspection (its later lines are not acted on).
   bool on_command(const Command& cmd, std::string_view line) override {
     if (s_.enforced_) return false;
+    if (!judge_command(cmd, line)) return false;
+    if (cmd.verb == Verb::kTransfer && ctx_.transfers != nullptr)
+      ctx_.transfers->requested(s_.flow_, s_.id_, s_.dialogue_.user(), cmd.name, cmd.argument, now_,
+                                ctx_.policy, ctx_.counters);
+    return true;
+  }
+  void on_transfer_answered(uint16_t code, std::string_view text) override {
+    if (ctx_.transfers != nullptr && !s_.enforced_) ctx_.transfers->answered(s_.id_, code, text, now_);
+  }
+  // The command rules' verdict on one command: false when it is denied.
+  bool judge_command(const Command& cmd, std::string_view line) {
     const CommandRules* rules = ctx_.policy.rules.get();
     if (rules == nullptr || rules->empty()) return true;
     const ControlFlow& f = s_.flow_;
@@ -88,6 +99,7 @@ class Session::Handler : public DialogueEvents {
     a.user = s_.dialogue_.user();
     s_.outstanding_.push_back(Session::Outstanding{e.id, e.expires});
     if (dir == Direction::kToServer) s_.active_offer_expectation_ = e.id;
+    if (ctx_.transfers != nullptr) ctx_.transfers->expected(s_.id_, e);
     ++ctx_.counters.expectations;
     ++ctx_.counters.expectations_outstanding;
     ctx_.sink.on_action(a);

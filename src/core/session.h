@@ -17,6 +17,7 @@
 #include "core/session_extension.h"
 #include "core/stream_reader.h"
 #include "core/tcp_segment.h"
+#include "core/transfer_watch.h"
 
 namespace ftpgate {
 
@@ -26,6 +27,7 @@ struct SessionContext {
   Counters& counters;
   ActionSink& sink;
   uint64_t& next_expectation_id;
+  TransferWatch* transfers = nullptr;  // policy.audit_transfers: where transfers are followed
 };
 
 class Session {

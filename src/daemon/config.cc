@@ -175,6 +175,23 @@ constexpr Key kKeys[] = {
      }},
     {"denied_session_timeout", "seconds a denied (reset) session is remembered without packets", "10",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.denied_session_timeout, 3600), "1-3600 seconds"); }},
+    {"audit_log", "append one JSON line per data transfer here (rules.sh --audit queues data SYN/FIN/RST)",
+     "/var/log/ftpgate/transfers.jsonl",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v.empty() || v[0] == '/';
+       if (ok) c.audit_log = v;
+       c.policy.audit_transfers = !c.audit_log.empty();
+       return hint(ok, "an absolute path, or nothing for no audit log");
+     }},
+    {"transfer_linger_ms", "how long a transfer record waits after its reply for the data connection's end", "2000",
+     [](DaemonConfig& c, std::string_view v) {
+       uint32_t ms = 0;
+       const bool ok = parse_number<uint32_t>(v, ms, 1, 60'000);
+       if (ok) c.policy.transfer_linger = Micros{ms} * 1000;
+       return hint(ok, "1-60000 ms");
+     }},
+    {"max_watched_data_connections", "data connections the audit follows at once", "100",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_watched_data_connections, 1, 1u << 24)); }},
     {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)", "yes",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.nat.rewrite), "yes or no"); }},
     {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)", "16",

@@ -43,6 +43,7 @@ struct DaemonConfig {
   // Conntrack mark bit(s) set on a denied session's connection; the shipped rules reset
   // connections carrying them (rules/: "ct mark and MARK == MARK reject with tcp reset").
   uint32_t enforce_mark = 0x40000000;
+  std::string audit_log;  // the transfer audit log's path (empty: no audit)
   uint32_t source_line = 0;  // config file line being applied (given to rules; 0: command line)
 };
 

@@ -55,4 +55,15 @@ class ConntrackPort {
   virtual int list_expectations(Family family, const CtTuple* master, std::vector<ExpectationInfo>& out) = 0;
 };
 
+// The conntrack of a connection the forward path shows going from `seen.src`:sport to
+// `seen.dst`:dport. Queued there, a packet shows its source before source NAT and its
+// destination after destination NAT: without DNAT that is the original tuple; with DNAT only,
+// the reply tuple seen backwards; with both, the table is searched. nullopt with err.
+inline std::optional<ConntrackInfo> find_forwarded(ConntrackPort& ct, const CtTuple& seen, int& err) {
+  std::optional<ConntrackInfo> c = ct.lookup(seen, err);
+  if (!c && err == -ENOENT) c = ct.lookup(CtTuple{seen.dst, seen.src, seen.dport, seen.sport}, err, true);
+  if (!c && err == -ENOENT) c = ct.find_by_ends(seen, err);
+  return c;
+}
+
 }  // namespace ftpgate

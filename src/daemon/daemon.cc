@@ -33,6 +33,12 @@
 namespace ftpgate {
 namespace {
 
+int64_t wall_clock_micros() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
+
 Micros monotonic_micros() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -158,7 +164,23 @@ int run_daemon(DaemonOptions options) {
   }
 
   DecisionLog decisions(std::cerr, cfg.log_format);
+  AuditLog audit(*ct);
+  if (!cfg.audit_log.empty()) {
+    if (auto err = audit.open(cfg.audit_log)) {
+      std::cerr << "ftpgate: " << *err << '\n';
+      return 1;
+    }
+    if (read_file("/proc/sys/net/netfilter/nf_conntrack_acct").value_or("0").substr(0, 1) != "1")
+      std::cerr << "ftpgate: audit log without the kernel's byte counters (sysctl "
+                   "net.netfilter.nf_conntrack_acct=1 adds them)\n";
+  }
+  // Records carry the engine's monotonic times; the log states wall-clock ones.
+  auto flush_logs = [&] {
+    decisions.flush();
+    audit.flush(wall_clock_micros() - monotonic_micros());
+  };
   Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
+  gateway.set_audit(&audit);
   gateway.set_own_helpers(expectation_helpers(cfg.helper_mode));
   gateway.set_enforce_mark(cfg.enforce_mark);
   PacketPath path(cfg.policy, cfg.control_ports, gateway, cfg.nat);
@@ -200,7 +222,8 @@ int run_daemon(DaemonOptions options) {
     return format_status(StatusSources{engine.counters(), gateway.counters(),
                                        gateway.sync_repair_counters(), path.counters(),
                                        path.held(), latency, decision_latency, dc, qs,
-                                       metrics_counters, engine.policy().rules.get()});
+                                       metrics_counters, engine.policy().rules.get(),
+                                       audit.counters()});
   };
   MetricsServer metrics_server(status_text);
   metrics_counters = &metrics_server.counters();
@@ -324,7 +347,7 @@ int run_daemon(DaemonOptions options) {
           engine.tick(now);
           settle_held(path.release_expired(now), true);
           metrics_server.tick(now);
-          decisions.flush();
+          flush_logs();
         }
       } else if (tag == kMetrics) {
         metrics_server.poll(monotonic_micros());
@@ -344,6 +367,10 @@ int run_daemon(DaemonOptions options) {
               gateway.set_policy(fresh.policy, fresh.nat);
               path.set_nat(fresh.nat);
               gateway.set_enforce_mark(fresh.enforce_mark);
+              if (!fresh.audit_log.empty()) {
+                // logrotate moved the file: a new one is opened under the name.
+                if (auto failed = audit.reopen(fresh.audit_log)) std::cerr << "ftpgate: " << *failed << '\n';
+              }
               std::cerr << "ftpgate: policy reloaded, "
                         << (fresh.policy.rules ? fresh.policy.rules->size() : 0)
                         << " command rules (queues and ports need a restart)\n";
@@ -352,10 +379,11 @@ int run_daemon(DaemonOptions options) {
         }
       }
     }
-    // The verdicts of this round are out: now the log may take its time.
-    decisions.flush();
+    // The verdicts of this round are out: now the logs may take their time.
+    flush_logs();
   }
-  decisions.flush();
+  engine.tick(monotonic_micros() + engine.policy().transfer_linger);  // records still waiting
+  flush_logs();
   std::cerr << "ftpgate: stopping\n" << status_text();
   if (status.get() >= 0) unlink(cfg.status_socket.c_str());
   if (helper == HelperBinding::kRegistered) release_helper();  // EBUSY while rules name it

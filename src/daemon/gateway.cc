@@ -29,6 +29,9 @@ void Gateway::on_action(const Action& a) {
     case Action::Kind::kMask:
       edits_.push_back(SegmentEdit{a.direction, a.edit});
       break;
+    case Action::Kind::kTransfer:
+      if (audit_ != nullptr) audit_->record(*a.transfer);
+      break;
     case Action::Kind::kEvent:
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
         if (ControlState* s = find_control_state(a.session)) end_session(*s);
@@ -47,15 +50,7 @@ void Gateway::on_action(const Action& a) {
 bool Gateway::look_up_control(const ControlFlow& f, ControlState& s) {
   int err = 0;
   ++counters_.conntrack_lookups;
-  // Queued in the forward path, a segment shows the client's address before source NAT and the
-  // server's after destination NAT. Without DNAT that is the original tuple; with DNAT only, the
-  // reply tuple seen backwards.
-  s.conntrack = ct_.lookup(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
-  if (!s.conntrack && err == -ENOENT)
-    s.conntrack = ct_.lookup(CtTuple{f.server, f.client, f.server_port, f.client_port}, err, true);
-  // Both (the client's source and the server's destination translated): search the table.
-  if (!s.conntrack && err == -ENOENT)
-    s.conntrack = ct_.find_by_ends(CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
+  s.conntrack = find_forwarded(ct_, CtTuple{f.client, f.server, f.client_port, f.server_port}, err);
   if (s.conntrack) return true;
   ++counters_.conntrack_missing;
   missing_reason_ = "the control connection's conntrack entry was not found (" + errno_text(err) + ")";

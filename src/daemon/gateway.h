@@ -13,6 +13,7 @@
 #include "core/counter_list.h"
 #include "core/policy.h"
 #include "core/sequence_adjustment.h"
+#include "daemon/audit_log.h"
 #include "daemon/config.h"
 #include "daemon/conntrack_port.h"
 #include "daemon/control_state.h"
@@ -99,6 +100,8 @@ class Gateway : public ActionSink {
     synced_.set_timeout(timeout_seconds());
   }
 
+  // Where transfer records go (config audit_log); null: nowhere.
+  void set_audit(AuditLog* audit) { audit_ = audit; }
   // The conntrack mark bit(s) a denied command's connection gets (config enforce_mark).
   void set_enforce_mark(uint32_t mark) { enforce_mark_ = mark; }
   // The edits decided since the last call (all from the segment being judged).
@@ -161,6 +164,7 @@ class Gateway : public ActionSink {
   GatewayCounters counters_;
   SyncedExpectations synced_;
   uint32_t enforce_mark_ = 0x40000000;
+  AuditLog* audit_ = nullptr;
   std::vector<EndpointRewrite> rewrites_;  // planned while the current segment is judged
   std::vector<SegmentEdit> edits_;         // ... and the same-length edits
   std::vector<QueuedId> released_;         // held by sessions that ended

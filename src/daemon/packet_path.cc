@@ -45,7 +45,12 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   TcpSegment seg = d.segment;
   ControlFlow flow;
   Direction dir;
-  if (!engine_.classify(seg, flow, dir)) return d.status;
+  if (!engine_.classify(seg, flow, dir)) {
+    // A data connection's SYN, FIN or RST, queued for the transfer audit (rules.sh --audit).
+    engine_.on_segment(seg, now);
+    collect_released(out.release);
+    return d.status;
+  }
   const uint64_t decided_before = engine_.counters().expectations;
   auto finish = [&] {
     collect_released(out.release);

@@ -33,6 +33,7 @@ std::string format_status(const StatusSources& s) {
   s.gateway.for_each(put);
   s.sync_repair.for_each(put);
   s.path.for_each(put);
+  s.audit.for_each(put);
   if (s.metrics_server != nullptr) s.metrics_server->for_each(put);
   put("held_segments", s.held_now);
   s.latency.append_prometheus(out, "verdict_latency_seconds");

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/counters.h"
+#include "daemon/audit_log.h"
 #include "daemon/gateway.h"
 #include "daemon/latency_histogram.h"
 #include "daemon/metrics_endpoint.h"
@@ -42,6 +43,7 @@ struct StatusSources {
   const std::vector<NfQueueStats>& queues;
   const MetricsServerCounters* metrics_server;  // null before the server exists
   const CommandRules* rules;                     // the running policy's, or null
+  const AuditCounters& audit;
 };
 
 // Every figure in the Prometheus text format (0.0.4): "# TYPE" then the sample; the refusal

@@ -1,5 +1,7 @@
 #include "kernel/conntrack_messages.h"
 
+#include <endian.h>
+
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -204,6 +206,15 @@ std::optional<ConntrackInfo> conntrack_from(const Attrs& a) {
   info.reply = *reply;
   if (a.tb[CTA_STATUS] && mnl_attr_get_payload_len(a.tb[CTA_STATUS]) == 4)
     info.status = ntohl(mnl_attr_get_u32(a.tb[CTA_STATUS]));
+  const int counter_attr[2] = {CTA_COUNTERS_ORIG, CTA_COUNTERS_REPLY};
+  for (int d = 0; d < 2; ++d) {
+    Attrs c;
+    if (!a.tb[counter_attr[d]] || !parse_nested(a.tb[counter_attr[d]], c, CTA_COUNTERS_MAX)) continue;
+    if (!c.tb[CTA_COUNTERS_PACKETS] || !c.tb[CTA_COUNTERS_BYTES]) continue;
+    info.has_counters = true;
+    info.packets[d] = be64toh(mnl_attr_get_u64(c.tb[CTA_COUNTERS_PACKETS]));
+    info.bytes[d] = be64toh(mnl_attr_get_u64(c.tb[CTA_COUNTERS_BYTES]));
+  }
   if (a.tb[CTA_MARK] && mnl_attr_get_payload_len(a.tb[CTA_MARK]) == 4)
     info.mark = ntohl(mnl_attr_get_u32(a.tb[CTA_MARK]));
   if (a.tb[CTA_HELP]) {

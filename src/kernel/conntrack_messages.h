@@ -79,6 +79,9 @@ struct ConntrackInfo {
   // an adjustment is set (IPS_SEQ_ADJUST).
   std::optional<SequenceAdjustment> seq_adj[2];
   uint32_t mark = 0;  // CTA_MARK
+  // CTA_COUNTERS_ORIG / _REPLY (net.netfilter.nf_conntrack_acct = 1): IP bytes and packets.
+  bool has_counters = false;
+  uint64_t packets[2] = {0, 0}, bytes[2] = {0, 0};  // [0] original direction, [1] reply
   // Whether either side's address or port is translated.
   bool nated() const {
     return !(orig.src == reply.dst && orig.dst == reply.src && orig.sport == reply.dport &&

@@ -9,6 +9,7 @@
 #include "pcap/pcap_file.h"
 #include "util/decision_json.h"
 #include "util/json_writer.h"
+#include "util/transfer_json.h"
 
 namespace ftpgate {
 namespace {
@@ -25,6 +26,13 @@ class JsonLinesSink : public ActionSink {
       return;
     line_.clear();
     JsonObject o(line_);
+    if (a.kind == Action::Kind::kTransfer) {
+      write_transfer_json(o, *a.transfer, 0);
+      o.close();
+      line_ += '\n';
+      out_ << line_;
+      return;
+    }
     write_decision_json(o, a, a.now);
     if (a.kind == Action::Kind::kExpect) write_rewrite(o, a);
     o.close();

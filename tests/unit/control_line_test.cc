@@ -31,7 +31,7 @@ TEST(Command, VerbMustStartTheLineAndStandAlone) {
   EXPECT_EQ(parse_command(" PORT 1,2,3,4,5,6").verb, Verb::kOther);  // kernel #16
   // Kernel #3 skips "XYZ" and parses; ftpgate does not take PORTXYZ for PORT.
   EXPECT_EQ(parse_command("PORTXYZ 10,0,1,2,4,1").verb, Verb::kOther);
-  EXPECT_EQ(parse_command("RETR PORT 1,2,3,4,5,6").verb, Verb::kOther);
+  EXPECT_EQ(parse_command("RETR PORT 1,2,3,4,5,6").verb, Verb::kTransfer);  // a RETR, not a PORT
   EXPECT_EQ(parse_command("").verb, Verb::kOther);
   EXPECT_EQ(parse_command("POR").verb, Verb::kOther);
 }
@@ -67,5 +67,17 @@ TEST(Reply, FinalCodes) {
   EXPECT_FALSE(is_final_code(600));
 }
 
+}  // namespace
+}  // namespace ftpgate
+
+namespace ftpgate {
+namespace {
+TEST(Command, TransferVerbsAreKnownInAnyCase) {
+  for (const char* line : {"RETR a", "stor b", "Stou", "APPE c", "LIST", "nlst -a", "MLSD /"})
+    EXPECT_EQ(parse_command(line).verb, Verb::kTransfer) << line;
+  for (const char* line : {"RETRX a", "SIZE a", "MLST a", "RET a"})
+    EXPECT_NE(parse_command(line).verb, Verb::kTransfer) << line;
+  EXPECT_EQ(parse_command("stor b").name, "stor");
+}
 }  // namespace
 }  // namespace ftpgate

@@ -1,0 +1,60 @@
+#include "util/transfer_json.h"
+
+#include <algorithm>
+#include <string>
+
+#include "util/decision_json.h"
+
+namespace ftpgate {
+namespace {
+
+std::string endpoint(const IpAddress& a, uint16_t port) {
+  std::string s;
+  if (a.is_v6()) s += '[';
+  s += a.to_string();
+  if (a.is_v6()) s += ']';
+  s += ':';
+  s += std::to_string(port);
+  return s;
+}
+
+}  // namespace
+
+void write_transfer_json(JsonObject& o, const TransferRecord& r, int64_t to_epoch) {
+  o.str("event", "transfer").fixed6("ts", r.requested + to_epoch);
+  o.open("control")
+      .str("client", r.control.client.to_string())
+      .num("client_port", r.control.client_port)
+      .str("server", r.control.server.to_string())
+      .num("server_port", r.control.server_port)
+      .end();
+  if (!r.user.empty()) o.str("user", r.user);
+  o.str("command", r.command).str("argument", r.argument.substr(0, kMaxDecisionLine));
+  o.str("direction", transfer_kind_name(r.kind));
+  if (r.expected) {
+    o.str("mode", r.expectation.mode == DataMode::kActive ? "active" : "passive");
+    o.open("data")
+        .str("src", r.expectation.src.to_string())
+        .str("dst", r.expectation.dst.to_string())
+        .num("dport", r.expectation.dport)
+        .end();
+  } else {
+    o.number_text("data", "null");
+  }
+  const DataConnectionSeen& d = r.data;
+  if (d.seen) {
+    o.open("data_connection")
+        .str("opener", endpoint(d.opener, d.opener_port))
+        .str("acceptor", endpoint(d.acceptor, d.acceptor_port))
+        .str("end", d.reset ? "reset" : d.ended() ? "fin" : "open")
+        .end();
+  } else {
+    o.number_text("data_connection", "null");
+  }
+  o.num("bytes_to_server", r.bytes_to_server()).num("bytes_to_client", r.bytes_to_client());
+  const Micros end = d.seen && d.closed != 0 ? std::max(d.closed, r.answered) : r.answered;
+  o.fixed6("duration", std::max<Micros>(0, end - r.requested));
+  o.num("reply", r.reply_code).str("reply_text", r.reply_text.substr(0, kMaxDecisionLine));
+}
+
+}  // namespace ftpgate
