@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
 #   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables]
-#                   [--no-queue] [--ctmark 0x01000000] [--enforce-mark 0x40000000]
+#                   [--no-queue] [--ctmark 0x01000000] [--enforce-mark 0x40000000] [--audit]
 #   rules.sh unload
 #   rules.sh status
 # --form nft      everything in nftables, queueing with the nft `queue` statement
@@ -9,13 +9,15 @@
 #                 (this is what kernels without CONFIG_NFT_QUEUE need)
 # --form auto     nft if the kernel accepts the queue statement, else iptables
 # --no-queue      no queueing at all (for the kernel-helper reference: --helper ftp --no-queue)
+# --audit         also queue the SYN, FIN and RST segments of FTP data connections (a few per
+#                 transfer) for ftpgate's transfer audit log (config audit_log)
 # --helper auto   ftpgate's own helper where it is registered (`ftpgate helper register` first),
 #                 else the inert 'sane' carrier
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
 
-ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000
+ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000; audit=0
 cmd=${1:-}; shift || true
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --no-queue) with_queue=0; shift ;;
     --ctmark) ctmark=$2; shift 2 ;;
     --enforce-mark) enforce=$2; shift 2 ;;  # as ftpgate's enforce_mark
+    --audit) audit=1; shift ;;
     *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -62,6 +65,9 @@ load() {
   if [ "$with_queue" = 1 ] && [ "$form" = nft ]; then
     queue_stmt="tcp dport @ftp_ports queue $nft_q bypass
 		tcp sport @ftp_ports queue $nft_q bypass"
+    # Data connections are the expected ones of FTP control connections (they inherit CTMARK).
+    [ "$audit" = 1 ] && queue_stmt+="
+		ct status expected ct mark and $ctmark == $ctmark tcp flags & (syn | fin | rst) != 0 queue $nft_q bypass"
   fi
   unload
   local rendered line
@@ -81,17 +87,18 @@ load() {
   if [ "$with_queue" = 1 ] && [ "$form" = iptables ]; then
     local ipt
     for ipt in iptables ip6tables; do
-      sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" "$rules_dir/ftpgate-queue.iptables.in" |
-        "$ipt-restore" --noflush
+      { sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e '/^COMMIT$/d' "$rules_dir/ftpgate-queue.iptables.in"
+        [ "$audit" = 1 ] && echo "-A FTPGATE -p tcp -m conntrack --ctstatus EXPECTED -m connmark --mark $ctmark/$ctmark -m tcp ! --tcp-flags SYN,FIN,RST NONE -j NFQUEUE $ipt_q --queue-bypass"
+        echo COMMIT; } | "$ipt-restore" --noflush
       $ipt -I FORWARD 1 -j FTPGATE
     done
   fi
-  echo "rules.sh: loaded (form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue"))"
+  echo "rules.sh: loaded (form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit"))"
 }
 
 case $cmd in
   load) load ;;
   unload) unload; echo "rules.sh: unloaded" ;;
   status) nft list table inet ftpgate 2> /dev/null || echo "no nft table"; iptables -S FTPGATE 2> /dev/null || true ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

@@ -96,6 +96,12 @@ size_t Engine::release_all() {
   return n;
 }
 
+void Engine::finish_transfers(Micros now) {
+  if (!policy_.audit_transfers) return;
+  for (auto& kv : sessions_) transfers_.session_ended(kv.second.id(), now);
+  transfers_.emit_ready(now + policy_.transfer_linger, policy_, counters_, sink_);
+}
+
 void Engine::tick(Micros now) {
   if (now < next_expiry_scan_) return;
   expire(now);

@@ -41,6 +41,10 @@ class Engine {
   // meanwhile); the next segment of each picks it up afresh. Returns how many.
   size_t release_all();
 
+  // The input ended (a capture's last packet, the daemon stopping): transfer records still
+  // waiting are written as they are, and unanswered transfers of open sessions with reply 0.
+  void finish_transfers(Micros now);
+
   // Replaces the policy (SIGHUP). Limits apply to what happens next.
   void set_policy(const Policy& policy) { policy_ = policy; }
   const Policy& policy() const { return policy_; }

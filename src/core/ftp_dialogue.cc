@@ -145,6 +145,8 @@ void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string
   Verb answered = Verb::kOther;
   bool unseen = false;
   bool before_pickup = false;  // answers a command sent before the session was picked up
+  if (code >= 100 && code <= 199 && !answers_unseen_command() && pending_.oldest() == Verb::kTransfer)
+    ev.on_transfer_started(text);
   if (is_final_code(code)) {
     unseen = answers_unseen_command();
     if (!unseen) {

@@ -36,6 +36,8 @@ class DialogueEvents {
   virtual void on_active_offer_answered(uint16_t code, std::string_view reply_line) = 0;
   // A final reply answered a transfer command (RETR, STOR, ..., LIST: Verb::kTransfer).
   virtual void on_transfer_answered(uint16_t code, std::string_view text) = 0;
+  // A preliminary reply (150, 125) to the oldest command, a transfer command.
+  virtual void on_transfer_started(std::string_view text) = 0;
   // Reply text to mask (policy.mask_banner, mask_syst): `length` bytes from stream position `at`.
   virtual void on_mask(uint64_t at, size_t length) = 0;
   // A reader's TLS records ended, or turned out not to be TLS, or lines resumed.

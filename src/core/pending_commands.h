@@ -31,6 +31,8 @@ class PendingCommands {
     if (is_active_offer(v)) --active_offers_;
     return v;
   }
+  // The command a preliminary reply (1xx) is about; kOther when nothing is pending.
+  Verb oldest() const { return count_ == 0 ? Verb::kOther : ring_[head_]; }
   bool empty() const { return count_ == 0; }
   uint32_t size() const { return count_; }
   // A PORT/EPRT/LPRT is waiting for its reply (kept as a count: checked on every PORT).

@@ -33,6 +33,9 @@ class Session::Handler : public DialogueEvents {
                                 ctx_.policy, ctx_.counters);
     return true;
   }
+  void on_transfer_started(std::string_view text) override {
+    if (ctx_.transfers != nullptr && !s_.enforced_) ctx_.transfers->started(s_.id_, text);
+  }
   void on_transfer_answered(uint16_t code, std::string_view text) override {
     if (ctx_.transfers != nullptr && !s_.enforced_) ctx_.transfers->answered(s_.id_, code, text, now_);
   }
@@ -172,6 +175,9 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
       ctx.counters.skipped_bytes += skipped;
       report(other, Reason::kStreamGap, {}, now, ctx);
       dialogue_.lost_in_gap(to_server_.initialized() ? to_server_.next() : 0);
+      // Which reply answers which transfer is lost with the pairing: those waiting are
+      // recorded now, their reply unknown (0).
+      if (ctx.transfers != nullptr) ctx.transfers->unpaired(id_, now);
       o.resync_after_gap(lines);
     }
   }

@@ -29,14 +29,34 @@ TransferKind transfer_kind_of(std::string_view verb) {
   return TransferKind::kListing;
 }
 
-uint64_t TransferRecord::bytes_to_server() const {
-  const bool client_opened = expectation.mode == DataMode::kPassive;
-  return client_opened ? data.bytes_from_opener : data.bytes_from_acceptor;
+namespace {
+// What one side of the data connection sent, if known; without a data connection seen, 0 when
+// the reply says the transfer failed.
+std::optional<uint64_t> sent_by(const TransferRecord& r, bool opener) {
+  if (!r.data.seen) return r.reply_code >= 400 ? std::optional<uint64_t>(0) : std::nullopt;
+  if (opener) return r.data.counted_from_opener ? std::optional<uint64_t>(r.data.bytes_from_opener) : std::nullopt;
+  return r.data.counted_from_acceptor ? std::optional<uint64_t>(r.data.bytes_from_acceptor) : std::nullopt;
 }
 
-uint64_t TransferRecord::bytes_to_client() const {
-  const bool client_opened = expectation.mode == DataMode::kPassive;
-  return client_opened ? data.bytes_from_acceptor : data.bytes_from_opener;
+// "150 Opening BINARY mode data connection for x (34826629 bytes)." -> 34826629
+std::optional<uint64_t> announced_bytes(std::string_view text) {
+  const size_t end = text.find(" bytes)");
+  if (end == std::string_view::npos) return std::nullopt;
+  size_t begin = end;
+  while (begin > 0 && text[begin - 1] >= '0' && text[begin - 1] <= '9') --begin;
+  if (begin == end || begin == 0 || text[begin - 1] != '(' || end - begin > 19) return std::nullopt;
+  uint64_t n = 0;
+  for (size_t i = begin; i < end; ++i) n = n * 10 + static_cast<uint64_t>(text[i] - '0');
+  return n;
+}
+}  // namespace
+
+std::optional<uint64_t> TransferRecord::bytes_to_server() const {
+  return sent_by(*this, expectation.mode == DataMode::kPassive);  // passive: the client opened
+}
+
+std::optional<uint64_t> TransferRecord::bytes_to_client() const {
+  return sent_by(*this, expectation.mode != DataMode::kPassive);
 }
 
 void TransferWatch::expected(uint64_t session_id, const Expectation& e) {
@@ -72,6 +92,12 @@ void TransferWatch::requested(const ControlFlow& control, uint64_t session_id, s
   s.requested.push_back(std::move(r));
 }
 
+void TransferWatch::started(uint64_t session_id, std::string_view text) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || it->second.requested.empty()) return;
+  if (auto n = announced_bytes(text)) it->second.requested.front().announced_size = n;
+}
+
 void TransferWatch::answered(uint64_t session_id, uint16_t code, std::string_view text, Micros now) {
   auto it = sessions_.find(session_id);
   if (it == sessions_.end() || it->second.requested.empty()) return;
@@ -84,13 +110,18 @@ void TransferWatch::answered(uint64_t session_id, uint16_t code, std::string_vie
 }
 
 void TransferWatch::session_ended(uint64_t session_id, Micros now) {
+  unpaired(session_id, now);  // reply_code 0: never answered
+  sessions_.erase(session_id);
+}
+
+void TransferWatch::unpaired(uint64_t session_id, Micros now) {
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
   for (TransferRecord& r : it->second.requested) {
     r.answered = now;
-    answered_.push_back(std::move(r));  // reply_code 0: never answered
+    answered_.push_back(std::move(r));
   }
-  sessions_.erase(it);
+  it->second.requested.clear();
 }
 
 TransferWatch::Connection* TransferWatch::find_connection(const TcpSegment& seg, bool& from_opener) {
@@ -108,6 +139,7 @@ void TransferWatch::count_bytes(Connection& c, const TcpSegment& seg, bool from_
   const uint32_t end = seg.seq + static_cast<uint32_t>(seg.payload.size());
   const uint64_t sent = static_cast<uint32_t>(end - isn - 1);
   (from_opener ? d.bytes_from_opener : d.bytes_from_acceptor) = sent;
+  (from_opener ? d.counted_from_opener : d.counted_from_acceptor) = true;
   if (seg.has(tcp_flags::kRst)) d.reset = true;
   if (seg.has(tcp_flags::kFin)) (from_opener ? d.fin_from_opener : d.fin_from_acceptor) = true;
   if (d.ended() && d.closed == 0) d.closed = now;

@@ -19,6 +19,7 @@
 // a transfer never answered is written when its session ends (reply 0).
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +45,8 @@ struct DataConnectionSeen {
   uint16_t opener_port = 0, acceptor_port = 0;
   Micros opened = 0, closed = 0;  // the SYN; the FIN that completed the close, or the RST
   bool fin_from_opener = false, fin_from_acceptor = false, reset = false;
+  // What each side sent, known once its FIN or RST was seen (with its ISN).
+  bool counted_from_opener = false, counted_from_acceptor = false;
   uint64_t bytes_from_opener = 0, bytes_from_acceptor = 0;
   bool ended() const { return reset || (fin_from_opener && fin_from_acceptor); }
 };
@@ -61,9 +64,13 @@ struct TransferRecord {
   Micros requested = 0, answered = 0;
   uint16_t reply_code = 0;  // 0: never answered (the session ended first)
   std::string reply_text;
-  // The payload bytes each way, by FTP role (passive: the client opened the data connection).
-  uint64_t bytes_to_server() const;
-  uint64_t bytes_to_client() const;
+  // The size the server announced in its 150/125 ("(34826629 bytes)"), if it did.
+  std::optional<uint64_t> announced_size;
+  // The payload bytes each way, by FTP role (passive: the client opened the data connection):
+  // nullopt where unknown (that side's end was not seen; no data connection seen although the
+  // reply says the transfer happened). 0 when the transfer failed without a data connection.
+  std::optional<uint64_t> bytes_to_server() const;
+  std::optional<uint64_t> bytes_to_client() const;
 };
 
 class TransferWatch {
@@ -75,9 +82,14 @@ class TransferWatch {
                  std::string_view verb, std::string_view argument, Micros now,
                  const Policy& policy, Counters& counters);
   // A final reply answered the session's oldest transfer command.
+  // A preliminary reply (150/125) to the session's oldest transfer command.
+  void started(uint64_t session_id, std::string_view text);
   void answered(uint64_t session_id, uint16_t code, std::string_view text, Micros now);
   // The session ended: its unanswered transfers are recorded as such.
   void session_ended(uint64_t session_id, Micros now);
+  // Replies can no longer be paired with the session's commands (a stream gap): its
+  // unanswered transfers are recorded now, reply 0.
+  void unpaired(uint64_t session_id, Micros now);
 
   // --- from the engine ---
   // A segment of no control connection: a data connection's SYN, FIN or RST, or nothing of ours.

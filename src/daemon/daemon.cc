@@ -382,7 +382,7 @@ int run_daemon(DaemonOptions options) {
     // The verdicts of this round are out: now the logs may take their time.
     flush_logs();
   }
-  engine.tick(monotonic_micros() + engine.policy().transfer_linger);  // records still waiting
+  engine.finish_transfers(monotonic_micros());  // records still waiting
   flush_logs();
   std::cerr << "ftpgate: stopping\n" << status_text();
   if (status.get() >= 0) unlink(cfg.status_socket.c_str());

@@ -127,6 +127,7 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     FileStats fs;
     CapturedFrame frame;
     bool truncated = false;
+    Micros last_micros = 0;
     for (;;) {
       const PcapFile::Read r = file->next(frame);
       if (r == PcapFile::Read::kEnd) break;
@@ -137,6 +138,7 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
         break;
       }
       ++fs.frames;
+      last_micros = frame.micros;
       const auto ip = strip_link_layer(file->link_type(), frame.bytes);
       if (!ip) {
         ++fs.not_ip;
@@ -150,6 +152,7 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
         default: ++fs.undecodable; break;
       }
     }
+    engine.finish_transfers(last_micros);
     write_summary(out, path, fs, engine, truncated);
     if (truncated) status = 1;
   }

@@ -51,7 +51,13 @@ void write_transfer_json(JsonObject& o, const TransferRecord& r, int64_t to_epoc
   } else {
     o.number_text("data_connection", "null");
   }
-  o.num("bytes_to_server", r.bytes_to_server()).num("bytes_to_client", r.bytes_to_client());
+  auto bytes = [&](std::string_view key, std::optional<uint64_t> n) {
+    if (n) o.num(key, *n);
+    else o.number_text(key, "null");
+  };
+  bytes("bytes_to_server", r.bytes_to_server());
+  bytes("bytes_to_client", r.bytes_to_client());
+  if (r.announced_size) o.num("announced_size", *r.announced_size);
   const Micros end = d.seen && d.closed != 0 ? std::max(d.closed, r.answered) : r.answered;
   o.fixed6("duration", std::max<Micros>(0, end - r.requested));
   o.num("reply", r.reply_code).str("reply_text", r.reply_text.substr(0, kMaxDecisionLine));

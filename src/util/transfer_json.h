@@ -9,7 +9,9 @@
 //    "bytes_to_server":0,"bytes_to_client":65536,"duration":0.004211,
 //    "reply":226,"reply_text":"Transfer complete."}
 // "ts" is when the command was sent; "duration" runs from there to the reply or the end of the
-// data connection, whichever came later. "data" (the admitted endpoint) and
+// data connection, whichever came later. A byte count is null where it is unknown (that side's
+// FIN or RST was not seen), "announced_size" the server's "(N bytes)" where it gave one.
+// "data" (the admitted endpoint) and
 // "data_connection" (what came) are null when there was none; "end" is fin, reset or open.
 #include <cstdint>
 

@@ -40,6 +40,7 @@ TransferRecord download() {
   r.data.opener_port = 41000;
   r.data.acceptor_port = 50000;
   r.data.fin_from_opener = r.data.fin_from_acceptor = true;
+  r.data.counted_from_opener = r.data.counted_from_acceptor = true;
   r.data.bytes_from_acceptor = 65536;
   r.requested = 1'000'000;
   r.answered = 1'500'000;

@@ -121,6 +121,35 @@ TEST(TransferWatch, ATransferWhoseDataConnectionNeverCameIsRecordedWithItsReply)
   EXPECT_EQ(sink.records[1].kind, TransferKind::kListing);
 }
 
+TEST(TransferWatch, BytesNotSeenAreUnknownNotZeroAndTheAnnouncedSizeIsKept) {
+  TransferSink sink;
+  Engine engine(auditing(), {21}, sink);
+  Conversation c(engine, kClient, kServer);
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
+  c.client("RETR samba.tar.gz\r\n");
+  c.server("150 Opening BINARY mode data connection for samba.tar.gz (34826629 bytes).\r\n");
+  c.server("226 Transfer complete\r\n");  // the data connection was not seen (not captured)
+  ASSERT_EQ(sink.records.size(), 1u);
+  EXPECT_EQ(sink.records[0].bytes_to_client(), std::nullopt);
+  EXPECT_EQ(sink.records[0].bytes_to_server(), std::nullopt);
+  EXPECT_EQ(sink.records[0].announced_size, std::optional<uint64_t>(34826629));
+
+  // A reset from the server: what it sent is known, what the client sent is not.
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
+  data(engine, kClient, 41001, kServer, 50001, 100, kSyn);
+  data(engine, kServer, 50001, kClient, 41001, 9000, kSynAck);
+  c.client("RETR x\r\n");
+  c.server("150 Opening (no size here)\r\n");
+  data(engine, kServer, 50001, kClient, 41001, 9001 + 77, kRst);
+  c.server("426 aborted\r\n");
+  ASSERT_EQ(sink.records.size(), 2u);
+  EXPECT_EQ(sink.records[1].bytes_to_client(), std::optional<uint64_t>(77));
+  EXPECT_EQ(sink.records[1].bytes_to_server(), std::nullopt);
+  EXPECT_EQ(sink.records[1].announced_size, std::nullopt);
+}
+
 TEST(TransferWatch, AReplyBeforeTheLastFinWaitsForItOrForTheLinger) {
   TransferSink sink;
   Policy p = auditing();
