@@ -119,5 +119,7 @@ rewrites=$("$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk '$1 == "ftpg
 recorded=$("$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk '$1 == "ftpgate_audit_records_total" { print $2 }')
 [ "${recorded:-0}" -ge 12 ] && ok "audit_records_total $recorded" || bad "audit_records_total ${recorded:-missing}"
 stop_daemon
+# FTPGATE_AUDIT_SAMPLE=FILE keeps the records (the README's example is one of them).
+[ -n "${FTPGATE_AUDIT_SAMPLE:-}" ] && cat "$audit.1" "$audit" > "$FTPGATE_AUDIT_SAMPLE"
 echo "audit e2e: $passed passed, $failed failed"
 [ "$failed" = 0 ]

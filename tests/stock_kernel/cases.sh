@@ -34,7 +34,7 @@ suite() {  # name command...
 }
 
 # FTPGATE_STAGE_PARTS (scripts/stock_kernel.sh) selects parts, for a quicker look at one.
-want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy} " == *" $1 "* ]]; }
+want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit} " == *" $1 "* ]]; }
 if want check; then
 echo "--- what this kernel offers"
 "$ftpgate" check > /tmp/check.out 2>&1; check_rc=$?
@@ -135,6 +135,8 @@ want nat && suite nat env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_CASES="snat4_port 
 # The policy on the default path (nft queue statement at filter + 10, the reset chain at
 # filter - 10): denied STOR reset both ways, banner masked, strict bounce reset after SIGHUP.
 want policy && suite policy bash "$top/tests/e2e/policy_e2e.sh" "$ftpgate"
+# The transfer audit with the nft queue statement for data SYN/FIN/RST (rules.sh --audit).
+want audit && suite audit bash "$top/tests/e2e/audit_e2e.sh" "$ftpgate"
 
 echo "--- $(uname -r): ftpgate cases done after $(cut -d' ' -f1 /proc/uptime) s"
 echo "$passed passed, $failed failed"
