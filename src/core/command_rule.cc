@@ -1,16 +1,9 @@
 #include "core/command_rule.h"
 
+#include "core/ascii.h"
+
 namespace ftpgate {
 namespace {
-
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (upper(a[i]) != upper(b[i])) return false;
-  return true;
-}
 
 // Splits on spaces and tabs.
 std::vector<std::string_view> words(std::string_view s) {
@@ -28,7 +21,7 @@ std::vector<std::string_view> words(std::string_view s) {
 bool is_verb(std::string_view v) {
   if (v.size() < 3 || v.size() > 4) return false;
   for (char c : v)
-    if (upper(c) < 'A' || upper(c) > 'Z') return false;
+    if (ascii_upper(c) < 'A' || ascii_upper(c) > 'Z') return false;
   return true;
 }
 
@@ -88,7 +81,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   // Iterative, with one backtrack point (the last `*`): linear in practice, never recursive.
   size_t p = 0, t = 0, star = std::string_view::npos, star_t = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || upper(pattern[p]) == upper(text[t]))) {
+    if (p < pattern.size() && (pattern[p] == '?' || ascii_upper(pattern[p]) == ascii_upper(text[t]))) {
       ++p;
       ++t;
     } else if (p < pattern.size() && pattern[p] == '*') {
@@ -108,7 +101,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 bool CommandRule::matches(const CommandFacts& f) const {
   if (!verbs.empty()) {
     bool any = false;
-    for (const std::string& v : verbs) any = any || iequals(v, f.verb);
+    for (const std::string& v : verbs) any = any || ascii_iequals(v, f.verb);
     if (!any) return false;
   }
   if (user && !glob_match(*user, f.user)) return false;
@@ -145,9 +138,7 @@ RuleParse parse_command_rule(std::string_view text) {
         const size_t comma = value.find(',', start);
         const std::string_view v = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         if (!is_verb(v)) return fail("'" + std::string(v) + "' is not a command verb (3-4 letters)");
-        std::string up(v);
-        for (char& c : up) c = upper(c);
-        r.verbs.push_back(std::move(up));
+        r.verbs.push_back(ascii_upper_case(v));
         if (comma == std::string_view::npos) break;
         start = comma + 1;
       }

@@ -1,16 +1,9 @@
 #include "core/control_line.h"
 
+#include "core/ascii.h"
+
 namespace ftpgate {
 namespace {
-
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (upper(a[i]) != upper(b[i])) return false;
-  return true;
-}
 
 // Four-letter keyword packed for a switch.
 constexpr uint32_t pack(char a, char b, char c, char d) {
@@ -35,12 +28,12 @@ Command parse_command(std::string_view line) {
   cmd.name = line.substr(0, verb_end);
   cmd.argument = line.substr(arg);
   cmd.argument_offset = arg;
-  if (verb_end == 3 && iequals(line.substr(0, 3), "CCC")) {
+  if (verb_end == 3 && ascii_iequals(line.substr(0, 3), "CCC")) {
     cmd.verb = Verb::kCcc;
     return cmd;
   }
   if (verb_end != 4) return cmd;
-  switch (pack(upper(line[0]), upper(line[1]), upper(line[2]), upper(line[3]))) {
+  switch (pack(ascii_upper(line[0]), ascii_upper(line[1]), ascii_upper(line[2]), ascii_upper(line[3]))) {
     case pack('P', 'O', 'R', 'T'): cmd.verb = Verb::kPort; break;
     case pack('E', 'P', 'R', 'T'): cmd.verb = Verb::kEprt; break;
     case pack('L', 'P', 'R', 'T'): cmd.verb = Verb::kLprt; break;
@@ -56,8 +49,8 @@ Command parse_command(std::string_view line) {
     case pack('A', 'U', 'T', 'H'): {
       // AUTH TLS | AUTH SSL | AUTH TLS-C | AUTH TLS-P   (RFC 4217 section 6, RFC 2228)
       std::string_view mech = trim_spaces(cmd.argument);
-      if (iequals(mech, "TLS") || iequals(mech, "SSL") || iequals(mech, "TLS-C") ||
-          iequals(mech, "TLS-P"))
+      if (ascii_iequals(mech, "TLS") || ascii_iequals(mech, "SSL") || ascii_iequals(mech, "TLS-C") ||
+          ascii_iequals(mech, "TLS-P"))
         cmd.verb = Verb::kAuthTls;
       break;
     }

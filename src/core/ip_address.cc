@@ -92,4 +92,15 @@ size_t IpAddress::hash() const {
   return static_cast<size_t>(h);
 }
 
+std::string address_port_text(const IpAddress& a, uint16_t port) {
+  // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "[" + std::string.
+  std::string s;
+  if (a.is_v6()) s += '[';
+  s += a.to_string();
+  if (a.is_v6()) s += ']';
+  s += ':';
+  s += std::to_string(port);
+  return s;
+}
+
 }  // namespace ftpgate

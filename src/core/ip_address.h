@@ -40,4 +40,7 @@ class IpAddress {
   std::array<uint8_t, 16> bytes_{};
 };
 
+// "198.51.100.2:40000" / "[2001:db8::1]:40000"
+std::string address_port_text(const IpAddress& a, uint16_t port);
+
 }  // namespace ftpgate

@@ -1,18 +1,8 @@
 #include "core/transfer_watch.h"
 
+#include "core/ascii.h"
+
 namespace ftpgate {
-namespace {
-
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
-
-std::string upper_case(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = upper(c);
-  return out;
-}
-
-}  // namespace
-
 std::string_view transfer_kind_name(TransferKind k) {
   switch (k) {
     case TransferKind::kDownload: return "download";
@@ -23,7 +13,7 @@ std::string_view transfer_kind_name(TransferKind k) {
 }
 
 TransferKind transfer_kind_of(std::string_view verb) {
-  const std::string v = upper_case(verb);
+  const std::string v = ascii_upper_case(verb);
   if (v == "RETR") return TransferKind::kDownload;
   if (v == "STOR" || v == "STOU" || v == "APPE") return TransferKind::kUpload;
   return TransferKind::kListing;
@@ -78,7 +68,7 @@ void TransferWatch::requested(const ControlFlow& control, uint64_t session_id, s
   r.control = control;
   r.session_id = session_id;
   r.user.assign(user);
-  r.command = upper_case(verb);
+  r.command = ascii_upper_case(verb);
   r.argument.assign(argument.substr(0, policy.max_line_length));
   r.kind = transfer_kind_of(verb);
   r.requested = now;

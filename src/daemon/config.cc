@@ -44,6 +44,14 @@ bool parse_seconds(std::string_view v, Micros& out, uint32_t max) {
   return true;
 }
 
+// Whole milliseconds, 1..max, as Micros.
+bool parse_millis(std::string_view v, Micros& out, uint32_t max) {
+  uint32_t ms = 0;
+  if (!parse_number<uint32_t>(v, ms, 1, max)) return false;
+  out = Micros{ms} * 1000;
+  return true;
+}
+
 bool parse_bool(std::string_view v, bool& out) {
   if (v == "yes" || v == "true" || v == "on" || v == "1") return out = true, true;
   if (v == "no" || v == "false" || v == "off" || v == "0") return out = false, true;
@@ -184,12 +192,7 @@ constexpr Key kKeys[] = {
        return hint(ok, "an absolute path, or nothing for no audit log");
      }},
     {"transfer_linger_ms", "how long a transfer record waits after its reply for the data connection's end", "2000",
-     [](DaemonConfig& c, std::string_view v) {
-       uint32_t ms = 0;
-       const bool ok = parse_number<uint32_t>(v, ms, 1, 60'000);
-       if (ok) c.policy.transfer_linger = Micros{ms} * 1000;
-       return hint(ok, "1-60000 ms");
-     }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.policy.transfer_linger, 60'000), "1-60000 ms"); }},
     {"max_watched_data_connections", "data connections the audit follows at once", "100",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_watched_data_connections, 1, 1u << 24)); }},
     {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)", "yes",
@@ -199,12 +202,7 @@ constexpr Key kKeys[] = {
     {"max_held_packets", "segments held for the rest of a split endpoint line (0 = never hold)", "8",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.nat.max_held_packets, 0, 4096), "0-4096"); }},
     {"nat_hold_timeout_ms", "how long a held segment waits before release unchanged", "200",
-     [](DaemonConfig& c, std::string_view v) {
-       uint32_t ms = 0;
-       const bool ok = parse_number<uint32_t>(v, ms, 1, 10'000);
-       if (ok) c.nat.hold_timeout = Micros{ms} * 1000;
-       return hint(ok, "1-10000 ms");
-     }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.nat.hold_timeout, 10'000), "1-10000 ms"); }},
 };
 
 }  // namespace

@@ -39,17 +39,6 @@ void text_head(std::string& s, const Action& a) {
 
 }  // namespace
 
-std::string address_port_text(const IpAddress& a, uint16_t port) {
-  // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "[" + std::string.
-  std::string s;
-  if (a.is_v6()) s += '[';
-  s += a.to_string();
-  if (a.is_v6()) s += ']';
-  s += ':';
-  s += std::to_string(port);
-  return s;
-}
-
 std::string describe_control(const ControlFlow& f) {
   return address_port_text(f.client, f.client_port) + " -> " +
          address_port_text(f.server, f.server_port);

@@ -76,8 +76,6 @@ class DecisionLog {
   std::string pending_;
 };
 
-// "198.51.100.2:40000" / "[2001:db8::1]:40000"
-std::string address_port_text(const IpAddress& a, uint16_t port);
 // "198.51.100.2:40000 -> 203.0.113.2:21"
 std::string describe_control(const ControlFlow& f);
 

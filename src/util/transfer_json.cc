@@ -1,25 +1,10 @@
 #include "util/transfer_json.h"
 
 #include <algorithm>
-#include <string>
 
 #include "util/decision_json.h"
 
 namespace ftpgate {
-namespace {
-
-std::string endpoint(const IpAddress& a, uint16_t port) {
-  std::string s;
-  if (a.is_v6()) s += '[';
-  s += a.to_string();
-  if (a.is_v6()) s += ']';
-  s += ':';
-  s += std::to_string(port);
-  return s;
-}
-
-}  // namespace
-
 void write_transfer_json(JsonObject& o, const TransferRecord& r, int64_t to_epoch) {
   o.str("event", "transfer").fixed6("ts", r.requested + to_epoch);
   o.open("control")
@@ -44,8 +29,8 @@ void write_transfer_json(JsonObject& o, const TransferRecord& r, int64_t to_epoc
   const DataConnectionSeen& d = r.data;
   if (d.seen) {
     o.open("data_connection")
-        .str("opener", endpoint(d.opener, d.opener_port))
-        .str("acceptor", endpoint(d.acceptor, d.acceptor_port))
+        .str("opener", address_port_text(d.opener, d.opener_port))
+        .str("acceptor", address_port_text(d.acceptor, d.acceptor_port))
         .str("end", d.reset ? "reset" : d.ended() ? "fin" : "open")
         .end();
   } else {

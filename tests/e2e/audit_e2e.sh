@@ -9,19 +9,9 @@
 set -u
 ftpgate=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
-for t in vsftpd curl nft iptables /usr/bin/python3; do
-  command -v "$t" > /dev/null || { echo "missing $t: skipped"; exit 77; }
-done
-LAB=fga$$; LAB_DIR=/tmp/$LAB
-source "$top/scripts/lab.sh"
-cleanup() { [ -n "$daemon_pid" ] && kill "$daemon_pid" 2> /dev/null; lab_down; }
-trap cleanup EXIT
-lab_up
-lab_start_vsftpd 4 21
-lab_start_pyftpdlib "$SERVER4" 2121   # user lab/lab may write
-DAEMON_PORTS=21,2121
 source "$here/e2e_common.sh"
+e2e_needs vsftpd curl nft iptables /usr/bin/python3
+e2e_upload_lab fga
 in_router sysctl -qw net.netfilter.nf_conntrack_acct=1
 in_router bash "$top/scripts/rules.sh" load --ports 21,2121 --audit > /dev/null
 audit=$LAB_DIR/transfers.jsonl

@@ -1,9 +1,29 @@
-# Shared by the namespace end-to-end scripts (source it after scripts/lab.sh and lab_up).
+# Shared by the namespace end-to-end scripts (source it after scripts/lab.sh and lab_up, or
+# first, to use e2e_needs and e2e_upload_lab).
 # Needs: $ftpgate, $LAB, $LAB_DIR; DAEMON_PORTS (control ports, e.g. "21,2121"); for
 # transfer_ok, a function `case_cmd CASE` that downloads into $LAB_DIR/dl/ and prints one
 # "OUTFILE SERVED-NAME" line per file.
 passed=0; failed=0
 daemon_pid=""
+
+# Skipped (exit 77) unless root with every TOOL.
+e2e_needs() {
+  [ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
+  local t
+  for t in "$@"; do command -v "$t" > /dev/null || { echo "missing $t: skipped"; exit 77; }; done
+}
+
+# The lab of the policy and audit suites, named PREFIX<pid>, torn down at exit: vsftpd
+# (anonymous, read-only) on 21 and pyftpdlib on 2121 (user lab/lab may write), both IPv4.
+e2e_upload_lab() {
+  LAB=$1$$; LAB_DIR=/tmp/$LAB
+  source "$top/scripts/lab.sh"
+  trap 'stop_daemon; lab_down' EXIT
+  lab_up
+  lab_start_vsftpd 4 21
+  lab_start_pyftpdlib "$SERVER4" 2121
+  DAEMON_PORTS=21,2121
+}
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 

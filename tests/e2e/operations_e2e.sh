@@ -10,10 +10,8 @@
 set -u
 ftpgate=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
-for t in vsftpd curl nft iptables /usr/bin/python3; do
-  command -v "$t" > /dev/null || { echo "missing $t: skipped"; exit 77; }
-done
+source "$here/e2e_common.sh"
+e2e_needs vsftpd curl nft iptables /usr/bin/python3
 /usr/bin/python3 -c 'import prometheus_client' 2> /dev/null || { echo "missing python3-prometheus-client: skipped"; exit 77; }
 LAB=fgo$$; LAB_DIR=/tmp/$LAB
 source "$top/scripts/lab.sh"
@@ -28,7 +26,6 @@ lab_up
 lab_start_vsftpd 4 21
 mkdir -p "$LAB_DIR/dl"
 DAEMON_PORTS=21
-source "$here/e2e_common.sh"
 
 # --- an existing ruleset with other tables, ftpgate included into one of them ---------------
 cat > "$LAB_DIR/ruleset.nft" << EOF

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from zeek_oracle import CASES
+from zeek_oracle import CASES, zeek_rows
 
 TRANSFERS = {"RETR", "STOR", "STOU", "APPE"}
 
@@ -40,18 +40,7 @@ DIFFERENCES = {
 
 
 def zeek_transfers(path):
-    rows = []
-    with open(path) as f:
-        fields = None
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-            elif not line.startswith("#") and fields:
-                row = dict(zip(fields, line.split("\t")))
-                if row["command"] in TRANSFERS:
-                    rows.append(row)
-    return rows
+    return [row for row in zeek_rows(path) if row["command"] in TRANSFERS]
 
 
 def ftpgate_transfers(ftpgate, pcap, flags):
@@ -70,12 +59,12 @@ def main():
     ftpgate, shared = sys.argv[1], sys.argv[2]
     passed = failed = 0
     for trace, (baseline, flags, _why) in sorted(CASES.items()):
-        log = os.path.join(shared, "zeek", "baselines", baseline, "ftp.log")
-        if not os.path.exists(log):
+        try:
+            want = zeek_transfers(os.path.join(shared, "zeek", "baselines", baseline, "ftp.log"))
+        except FileNotFoundError as e:
             failed += 1
-            print(f"FAIL {trace}: Zeek baseline {log} is missing")
+            print(f"FAIL {trace}: {e}")
             continue
-        want = zeek_transfers(log)
         got = ftpgate_transfers(ftpgate, os.path.join(shared, "zeek", "traces", trace), flags)
         for (t, name), (reading, why) in DIFFERENCES.items():
             if t != trace or reading != "absent":

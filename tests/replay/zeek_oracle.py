@@ -34,27 +34,27 @@ CASES = {
 STRICT_REFUSALS = {"cwd-navigation.pcap": "bounce_address"}
 
 
-def zeek_channels(path):
-    """The data channels of a baseline ftp.log. A missing baseline is an error, never 'no
-    channels': a renamed or lost file must fail the oracle, not make it pass."""
-    out = set()
+def zeek_rows(path):
+    """The rows of a baseline ftp.log as dicts by field name. A missing baseline is an error,
+    never 'no rows': a renamed or lost file must fail the oracle, not make it pass."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"Zeek baseline {path} is missing")
+    rows = []
     with open(path) as f:
         fields = None
         for line in f:
             line = line.rstrip("\n")
             if line.startswith("#fields"):
                 fields = line.split("\t")[1:]
-                continue
-            if line.startswith("#") or fields is None:
-                continue
-            row = dict(zip(fields, line.split("\t")))
-            if row.get("data_channel.passive", "-") == "-":
-                continue
-            out.add((row["data_channel.orig_h"], row["data_channel.resp_h"],
-                     int(row["data_channel.resp_p"])))
-    return out
+            elif not line.startswith("#") and fields is not None:
+                rows.append(dict(zip(fields, line.split("\t"))))
+    return rows
+
+
+def zeek_channels(path):
+    """The data channels of a baseline ftp.log."""
+    return {(row["data_channel.orig_h"], row["data_channel.resp_h"], int(row["data_channel.resp_p"]))
+            for row in zeek_rows(path) if row.get("data_channel.passive", "-") != "-"}
 
 
 def replay(ftpgate, pcap, flags):

@@ -47,16 +47,22 @@ constexpr const char* kServer = "203.0.113.2";
 constexpr uint8_t kSyn = tcp_flags::kSyn, kSynAck = tcp_flags::kSyn | tcp_flags::kAck;
 constexpr uint8_t kFinAck = tcp_flags::kFin | tcp_flags::kAck, kRst = tcp_flags::kRst;
 
+// PASV answered with port 50000 + n, and the client's data connection from port 41000 + n
+// opened (client ISN 100, server ISN 9000).
+void passive_data_connection(Engine& engine, Conversation& c, uint16_t n) {
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195," + std::to_string(80 + n) + ")\r\n");
+  data(engine, kClient, static_cast<uint16_t>(41000 + n), kServer, static_cast<uint16_t>(50000 + n), 100, kSyn);
+  data(engine, kServer, static_cast<uint16_t>(50000 + n), kClient, static_cast<uint16_t>(41000 + n), 9000, kSynAck);
+}
+
 TEST(TransferWatch, APassiveDownloadCountsTheServersBytesFromItsFin) {
   TransferSink sink;
   Engine engine(auditing(), {21}, sink);
   Conversation c(engine, kClient, kServer);
   c.client("USER alice\r\n");
   c.server("230 in\r\n");
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");  // port 50000
-  data(engine, kClient, 41000, kServer, 50000, 100, kSyn);
-  data(engine, kServer, 50000, kClient, 41000, 9000, kSynAck);
+  passive_data_connection(engine, c, 0);
   c.client("RETR report.pdf\r\n");
   c.server("150 Opening\r\n");
   data(engine, kServer, 50000, kClient, 41000, 9001 + 1'000'000, kFinAck);  // after 1e6 bytes
@@ -136,10 +142,7 @@ TEST(TransferWatch, BytesNotSeenAreUnknownNotZeroAndTheAnnouncedSizeIsKept) {
   EXPECT_EQ(sink.records[0].announced_size, std::optional<uint64_t>(34826629));
 
   // A reset from the server: what it sent is known, what the client sent is not.
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
-  data(engine, kClient, 41001, kServer, 50001, 100, kSyn);
-  data(engine, kServer, 50001, kClient, 41001, 9000, kSynAck);
+  passive_data_connection(engine, c, 1);
   c.client("RETR x\r\n");
   c.server("150 Opening (no size here)\r\n");
   data(engine, kServer, 50001, kClient, 41001, 9001 + 77, kRst);
@@ -156,10 +159,7 @@ TEST(TransferWatch, AReplyBeforeTheLastFinWaitsForItOrForTheLinger) {
   p.transfer_linger = 2'000'000;
   Engine engine(p, {21}, sink);
   Conversation c(engine, kClient, kServer);
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
-  data(engine, kClient, 41000, kServer, 50000, 100, kSyn);
-  data(engine, kServer, 50000, kClient, 41000, 9000, kSynAck);
+  passive_data_connection(engine, c, 0);
   c.client("RETR a\r\n");
   data(engine, kServer, 50000, kClient, 41000, 9001 + 10, kFinAck);
   c.server("226 ok\r\n");
@@ -186,10 +186,7 @@ TEST(TransferWatch, AResetDataConnectionCountsWhatWasSentUntilTheReset) {
   TransferSink sink;
   Engine engine(auditing(), {21}, sink);
   Conversation c(engine, kClient, kServer);
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
-  data(engine, kClient, 41000, kServer, 50000, 100, kSyn);
-  data(engine, kServer, 50000, kClient, 41000, 9000, kSynAck);
+  passive_data_connection(engine, c, 0);
   c.client("RETR big\r\n");
   data(engine, kServer, 50000, kClient, 41000, 9001 + 4096, kRst);
   c.server("426 Connection closed; transfer aborted.\r\n");
