@@ -34,7 +34,7 @@ run_ftpgate() {  # queue length
 }
 stop_ftpgate() { kill "$daemon"; wait "$daemon" 2> /dev/null || true; daemon=""; rm -f "$LAB_DIR/s.sock"; }
 report() {
-  echo "      ftpgate: packets judged $(stat queue_packets_total) in $(stat queue_batch_verdicts_total) verdicts," \
+  echo "      ftpgate: packets judged $(stat queue_packets_total) in $(stat queue_verdicts_total) verdicts," \
        "bytes that passed uninspected $(stat skipped_bytes_total) ($(stat 'refusals_total{reason="stream_gap"}') gaps)," \
        "ENOBUFS $(stat queue_enobufs_total), internal-error accepts $(stat fail_open_accepts_total)"
 }

@@ -286,8 +286,8 @@ int run_daemon(DaemonOptions options) {
       const uint64_t tag = events[i].data.u64;
       if (tag < queues.size()) {
         NfQueue& q = queues[tag];
-        // Each receive's packets are judged, then their verdicts sent at once: a packet never
-        // waits for ones read after it.
+        // Each packet's verdict goes out as soon as it is judged: a packet never waits for the
+        // ones read after it in the same receive.
         for (;;) {
           const NfQueue::Read r = q.read(packets);
           if (r == NfQueue::Read::kNothing) break;
@@ -297,8 +297,8 @@ int run_daemon(DaemonOptions options) {
             return 1;
           }
           const Micros read_at = monotonic_micros();
-          size_t carried_decisions = 0;
           for (const QueuedPacket& p : packets) {
+            bool carried_decision = false;
             ++dc.packets;
             // One fail-open policy: whatever happens while judging, the packet is accepted.
             try {
@@ -309,7 +309,7 @@ int run_daemon(DaemonOptions options) {
               if (decoded != DecodeStatus::kOk) ++dc.undecodable;
               settle_held(d.release, true);
               settle_held(d.drop, false);
-              carried_decisions += d.carried_decision ? 1 : 0;
+              carried_decision = d.carried_decision;
               // An expectation taken for this packet's verdict (NFQA_EXP) goes out with it
               // when the packet is accepted unchanged, else over ctnetlink.
               const ExpectationRequest* in_verdict = ct->attached();
@@ -320,7 +320,7 @@ int run_daemon(DaemonOptions options) {
                     carried = q.verdict_with_expectation(p.id, *in_verdict) == 0;
                     if (!carried) q.accept(p.id);
                   } else {
-                    q.accept_later(p.id);
+                    q.accept(p.id);
                   }
                   break;
                 case PacketDecision::Fate::kHold: q.hold(p.id); break;
@@ -331,14 +331,14 @@ int run_daemon(DaemonOptions options) {
             } catch (...) {
               ct->offer_queued(nullptr);
               ++dc.fail_open_accepts;
-              q.accept_later(p.id);
+              q.accept(p.id);
               gateway.finish_attached(false);
             }
+            // From the receive to this packet's verdict.
+            const auto waited = static_cast<uint64_t>(monotonic_micros() - read_at);
+            latency.observe(waited);
+            if (carried_decision) decision_latency.observe(waited);
           }
-          q.settle();
-          const auto waited = static_cast<uint64_t>(monotonic_micros() - read_at);
-          for (size_t k = 0; k < packets.size(); ++k) latency.observe(waited);
-          for (size_t k = 0; k < carried_decisions; ++k) decision_latency.observe(waited);
         }
       } else if (tag == kTimer) {
         uint64_t expirations;

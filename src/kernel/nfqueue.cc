@@ -54,28 +54,10 @@ int NfQueue::configure(uint8_t cmd, bool params, uint32_t max_len, uint32_t flag
   return sock_.request(nlh);
 }
 
-void NfQueue::settle() {
-  if (batch_.empty()) return;
-  if (held_.empty()) {
-    // Ids grow by one per queued packet (modulo 2^32); the batch verdict covers every id up to
-    // the highest. If the ids wrapped inside one batch, settle the part before the wrap.
-    uint32_t max_id = batch_.front();
-    for (uint32_t id : batch_) {
-      if (id < max_id) accept_up_to(max_id);
-      max_id = id;
-    }
-    accept_up_to(max_id);
-  } else {
-    for (uint32_t id : batch_) accept(id);
-  }
-  batch_.clear();
-}
-
 namespace {
 struct ReadCtx {
   std::vector<QueuedPacket>* out;
   NfQueueStats* stats;
-  std::vector<uint32_t>* batch;
 };
 
 int parse_packet(const nlmsghdr* nlh, void* data) {
@@ -91,13 +73,12 @@ int parse_packet(const nlmsghdr* nlh, void* data) {
   const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
   p.queue = ntohs(nfg->res_id);
   ++c->stats->received;
-  if (attr[NFQA_PAYLOAD] == nullptr) {
-    ++c->stats->malformed;  // accepted with the batch
-    c->batch->push_back(p.id);
-    return MNL_CB_OK;
+  if (attr[NFQA_PAYLOAD] != nullptr) {
+    p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
+                                 mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
+  } else {
+    ++c->stats->malformed;  // judged as undecodable: accepted
   }
-  p.payload = std::string_view(static_cast<const char*>(mnl_attr_get_payload(attr[NFQA_PAYLOAD])),
-                               mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
   p.conntrack = attr[NFQA_CT];
   c->out->push_back(p);
   return MNL_CB_OK;
@@ -116,7 +97,7 @@ NfQueue::Read NfQueue::read(std::vector<QueuedPacket>& out) {
       }
       return n == -EAGAIN || n == -EWOULDBLOCK ? Read::kNothing : Read::kFailed;
     }
-    ReadCtx ctx{&out, &stats_, &batch_};
+    ReadCtx ctx{&out, &stats_};
     mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), parse_packet, &ctx);
     return Read::kPackets;
   }
@@ -137,6 +118,7 @@ int NfQueue::verdict(uint32_t id, bool accept, std::string_view replacement) {
   if (accept && !replacement.empty())
     nfq_nlmsg_verdict_put_pkt(nlh, replacement.data(), static_cast<uint32_t>(replacement.size()));
   const int rc = sock_.send(nlh);
+  ++stats_.verdicts;
   if (rc != 0) ++stats_.verdict_errors;
   if (!accept) ++stats_.dropped;
   if (accept && !replacement.empty()) ++stats_.changed;
@@ -162,16 +144,6 @@ int NfQueue::verdict_with_expectation(uint32_t id, const ExpectationRequest& req
   const int rc = sock_.send(build_verdict_with_expectation(buf, queue_, id, req));
   if (rc != 0) ++stats_.verdict_errors;
   ++stats_.with_expectation;
-  return rc;
-}
-
-int NfQueue::accept_up_to(uint32_t max_id) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  nlmsghdr* nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT_BATCH, queue_);
-  nfq_nlmsg_verdict_put(nlh, static_cast<int>(max_id), NF_ACCEPT);
-  const int rc = sock_.send(nlh);
-  ++stats_.batch_verdicts;
-  if (rc != 0) ++stats_.verdict_errors;
   return rc;
 }
 

@@ -29,7 +29,7 @@ struct QueuedPacket {
   X(enobufs, "queue_enobufs_total")     /* receive overruns: packets the kernel could not deliver */ \
   X(malformed, "queue_malformed_total") /* messages without a packet header or payload */        \
   X(verdict_errors, "queue_verdict_errors_total")                                                \
-  X(batch_verdicts, "queue_batch_verdicts_total") /* batch verdict messages (one per receive) */ \
+  X(verdicts, "queue_verdicts_total")   /* verdict messages: one per packet, sent once decided */ \
   X(changed, "queue_changed_total")     /* accepted with new bytes (NAT rewrites) */             \
   X(with_expectation, "queue_verdicts_with_expectation_total") /* NFQA_EXP attached */           \
   X(dropped, "queue_dropped_total")     /* dropped (held segments merged into a rewritten one) */
@@ -60,15 +60,10 @@ class NfQueue {
   // payload views stay valid until the next read. kNothing when no message is waiting.
   enum class Read : uint8_t { kPackets, kNothing, kFailed };
   Read read(std::vector<QueuedPacket>& out);
-  // The caller's fate for each packet read: accept_later() (accepted by the next settle()),
-  // hold() (a verdict comes later, by verdict()), or verdict() now.
-  void accept_later(uint32_t id) { batch_.push_back(id); }
+  // The caller's fate for each packet read, given as soon as it is decided (a packet never
+  // waits for the ones read after it): accept() or verdict() now, or hold() (a verdict comes
+  // later, by verdict()).
   void hold(uint32_t id) { held_.insert(id); }
-  // Accepts the accept_later() packets with one batch verdict (NFQNL_MSG_VERDICT_BATCH: all
-  // ids up to the highest), once the caller has done its work for them (the expectation is
-  // installed). While any packet is held, a batch verdict would release it too: they are then
-  // accepted one by one.
-  void settle();
   // NF_ACCEPT for one packet. Returns 0 or -errno.
   int accept(uint32_t id);
   // A verdict for one packet: NF_ACCEPT (with `replacement` as its new bytes when not empty) or
@@ -80,8 +75,6 @@ class NfQueue {
   // kernel ignores a failure to create it: the caller confirms it from expectation events.
   int verdict_with_expectation(uint32_t id, const ExpectationRequest& req);
   size_t held() const { return held_.size(); }
-  // NF_ACCEPT for every queued packet with an id up to `max_id`.
-  int accept_up_to(uint32_t max_id);
   const NfQueueStats& stats() const { return stats_; }
 
 
@@ -93,7 +86,6 @@ class NfQueue {
   std::vector<char> buf_;
   NfQueueStats stats_;
   std::set<uint32_t> held_;
-  std::vector<uint32_t> batch_;  // accept_later() ids not yet accepted, in arrival order
 };
 
 }  // namespace ftpgate
