@@ -12,6 +12,7 @@ std::string_view session_event_name(SessionEvent e) {
     case SessionEvent::kPickup: return "pickup";
     case SessionEvent::kClosed: return "closed";
     case SessionEvent::kExpired: return "expired";
+    case SessionEvent::kUsed: return "used";
     case SessionEvent::kWithdrawn: return "withdrawn";
   }
   return "?";

@@ -48,6 +48,8 @@ enum class SessionEvent : uint8_t {
   kPickup,     // a session picked up mid-stream (no SYN seen)
   kClosed,     // FIN both ways or RST: drop the session's expectations
   kExpired,    // idle timeout: drop the session's expectations
+  kUsed,       // a transfer's data connection used the expectation (expectation.id): the
+               // kernel removed it (not logged)
   kWithdrawn,  // the server refused the PORT/EPRT/LPRT (4xx/5xx): its expectation
                // (expectation.id) is withdrawn at once
 };

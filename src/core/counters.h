@@ -42,6 +42,8 @@ namespace ftpgate {
   /* the server refused its PORT/EPRT/LPRT (4xx/5xx): withdrawn at once */                    \
   X(expectations_withdrawn, "expectations_withdrawn_total")                                    \
   X(expectations_outstanding, "expectations_outstanding") /* gauge */                         \
+  /* used by their data connection (a 150/125, or a 2xx, to a transfer command) */             \
+  X(expectations_used, "expectations_used_total")                                               \
   X(tls_sessions, "tls_sessions_total")          /* AUTH TLS/SSL answered 234 */              \
   X(user_names_truncated, "user_names_truncated_total") /* policy.max_user_name_length */  \
   X(commands_logged, "commands_logged_total")    /* a `log` rule matched */                   \

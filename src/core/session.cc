@@ -34,10 +34,16 @@ class Session::Handler : public DialogueEvents {
     return true;
   }
   void on_transfer_started(std::string_view text) override {
-    if (ctx_.transfers != nullptr && !s_.enforced_) ctx_.transfers->started(s_.id_, text);
+    if (s_.enforced_) return;
+    if (!s_.transfer_started_) s_.data_connection_used(now_, ctx_);
+    s_.transfer_started_ = true;
+    if (ctx_.transfers != nullptr) ctx_.transfers->started(s_.id_, text);
   }
   void on_transfer_answered(uint16_t code, std::string_view text) override {
-    if (ctx_.transfers != nullptr && !s_.enforced_) ctx_.transfers->answered(s_.id_, code, text, now_);
+    if (s_.enforced_) return;
+    if (code < 400 && !s_.transfer_started_) s_.data_connection_used(now_, ctx_);  // 2xx, no 1xx
+    s_.transfer_started_ = false;
+    if (ctx_.transfers != nullptr) ctx_.transfers->answered(s_.id_, code, text, now_);
   }
   // The command rules' verdict on one command: false when it is denied.
   bool judge_command(const Command& cmd, std::string_view line) {
@@ -222,6 +228,19 @@ void Session::expire_expectations(Micros now, Counters& counters) {
                                        [now](const Outstanding& o) { return o.expires <= now; });
   counters.expectations_outstanding -= static_cast<uint64_t>(outstanding_.end() - live_end);
   outstanding_.erase(live_end, outstanding_.end());
+}
+
+void Session::data_connection_used(Micros now, SessionContext& ctx) {
+  // The server opened or accepted the data connection (150/125, or a 2xx without one): the
+  // kernel removed the expectation it used, the session's newest.
+  if (outstanding_.empty()) return;
+  Action a = make_action(Action::Kind::kEvent, &flow_, this, id_, Direction::kToClient, now);
+  a.event = SessionEvent::kUsed;
+  a.expectation.id = outstanding_.back().id;
+  outstanding_.pop_back();
+  --ctx.counters.expectations_outstanding;
+  ++ctx.counters.expectations_used;
+  ctx.sink.on_action(a);
 }
 
 size_t Session::drop_expectations(Counters& counters) {

@@ -43,6 +43,9 @@ class Session {
 
   // Forgets expectations whose timeout passed (the kernel has dropped them by then).
   void expire_expectations(Micros now, Counters& counters);
+  // A transfer command was answered with its data connection open: the newest expectation was
+  // used (the kernel removed it), so it is no longer outstanding.
+  void data_connection_used(Micros now, SessionContext& ctx);
   // Forgets all expectations (the session ends); returns how many there were.
   size_t drop_expectations(Counters& counters);
 
@@ -91,7 +94,8 @@ class Session {
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
   bool enforced_ = false;
-  uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
+  uint64_t active_offer_expectation_ = 0;
+  bool transfer_started_ = false;  // a 1xx answered the oldest transfer command already  // of the last PORT/EPRT/LPRT, until it is answered
   std::unique_ptr<SessionExtension> extension_;
 };
 

@@ -41,6 +41,12 @@ void Gateway::on_action(const Action& a) {
         if (a.event == SessionEvent::kPickup && a.session != nullptr) adopt(a, control_state(*a.session));
         if (a.event == SessionEvent::kWithdrawn)
           if (ControlState* s = find_control_state(a.session)) withdraw(*s, a.expectation.id);
+        if (a.event == SessionEvent::kUsed) {
+          // Gone from the kernel with its data connection: nothing to remove at session end.
+          if (ControlState* s = find_control_state(a.session))
+            std::erase_if(s->installed, [&](const InstalledExpectation& i) { return i.id == a.expectation.id; });
+          break;
+        }
         log_.action(a);
       }
       break;

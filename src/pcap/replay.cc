@@ -14,15 +14,15 @@
 namespace ftpgate {
 namespace {
 
-// Prints the engine's actions as JSON lines. Session close/expiry events are the daemon's
+// Prints the engine's actions as JSON lines. Session close, expiry and used events are the daemon's
 // business and are not printed.
 class JsonLinesSink : public ActionSink {
  public:
   JsonLinesSink(std::ostream& out, const std::vector<NatMapping>& nat) : out_(out), nat_(nat) {}
 
   void on_action(const Action& a) override {
-    if (a.kind == Action::Kind::kEvent &&
-        (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired))
+    if (a.kind == Action::Kind::kEvent && (a.event == SessionEvent::kClosed ||
+                                           a.event == SessionEvent::kExpired || a.event == SessionEvent::kUsed))
       return;
     line_.clear();
     JsonObject o(line_);

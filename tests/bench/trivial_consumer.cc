@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_GSO));
   mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO));
   if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) return perror("config"), 1;
+  std::fprintf(stderr, "trivial_consumer: bound to queue %u\n", queue_num);
   std::vector<char> rx(0xffff + 8192);
   const unsigned portid = mnl_socket_get_portid(nl);
   for (;;) {

@@ -274,6 +274,24 @@ TEST(Gateway, EndingASessionRemovesOnlyItsOwnExpectations) {
   EXPECT_EQ(lab.gateway.counters().expectations_removed, 1u);
 }
 
+TEST(Gateway, AnExpectationItsTransferUsedIsNotLookedForAtSessionEnd) {
+  // The 150 to RETR says the data connection came: the kernel removed the expectation, so the
+  // session's end costs no EXP_GET/EXP_DELETE for it.
+  Lab lab;
+  lab.ct.add_connection(kMasqOrig);
+  Wire w(lab, "198.51.100.2", "203.0.113.2", 40000);
+  w.send(true, "PORT 198,51,100,2,195,80\r\n");
+  w.send(false, "200 ok\r\n");
+  lab.ct.use(CtTuple{ip("203.0.113.2"), ip("198.51.100.2"), 0, 50000});
+  w.send(true, "RETR a\r\n");
+  w.send(false, "150 Opening\r\n226 done\r\n");
+  const int removes_before = lab.ct.removes;
+  w.send(true, "", tcp_flags::kRst);
+  EXPECT_EQ(lab.ct.removes, removes_before);
+  EXPECT_EQ(lab.path.engine().counters().expectations_used, 1u);
+  EXPECT_EQ(lab.log_text().find("used"), std::string::npos);  // not a log line
+}
+
 TEST(Gateway, ReplacedExpectationIsForgottenNotRemovedAtSessionEnd) {
   // max_expectations_per_session = 1: the second PORT replaces the first (the kernel evicts it).
   // At session end only the second is removed.

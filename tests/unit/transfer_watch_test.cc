@@ -223,6 +223,31 @@ TEST(TransferWatch, DataConnectionsBeyondTheLimitAreCountedNotFollowed) {
   EXPECT_EQ(engine.counters().data_connections_unwatched, 1u);
 }
 
+TEST(Session, ATransferAnsweredWithItsDataConnectionUsesTheExpectation) {
+  TransferSink sink;
+  Policy p;
+  p.max_expectations_per_session = 2;
+  Engine engine(p, {21}, sink);
+  Conversation c(engine, kClient, kServer);
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
+  EXPECT_EQ(engine.counters().expectations_outstanding, 2u);
+  c.client("RETR a\r\n");
+  c.server("150 Opening\r\n");  // the kernel removed the expectation the data connection used
+  EXPECT_EQ(engine.counters().expectations_outstanding, 1u);
+  c.server("226 done\r\n");  // the same transfer: nothing more used
+  EXPECT_EQ(engine.counters().expectations_outstanding, 1u);
+  c.client("LIST\r\n");
+  c.server("226 done without a 150\r\n");
+  EXPECT_EQ(engine.counters().expectations_outstanding, 0u);
+  EXPECT_EQ(engine.counters().expectations_used, 2u);
+  c.client("RETR missing\r\n");
+  c.server("550 no\r\n");  // no data connection: nothing used
+  EXPECT_EQ(engine.counters().expectations_used, 2u);
+}
+
 TEST(TransferWatch, OffByDefaultItRecordsNothing) {
   TransferSink sink;
   Engine engine(Policy{}, {21}, sink);
