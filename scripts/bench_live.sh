@@ -53,7 +53,7 @@ in_server "$bin/ftp_bench_server" "$SERVER4" 2121 1000 > "$LAB_DIR/bench-server.
 in_server "$bin/ftp_bench_server" "$SERVER4" 2123 1000 > "$LAB_DIR/bench-server2.log" 2>&1 &
 in_server "$bin/rr_tool" server "$SERVER4" 2122 > /dev/null 2>&1 &
 lab_wait_listen 2121; lab_wait_listen 2122; lab_wait_listen 2123
-stats=$LAB_DIR/stats; mkdir -p "$stats"
+stats=/tmp/ftpgate-bench-stats; rm -rf "$stats"; mkdir -p "$stats"  # kept after the run
 
 rules() { in_router bash "$here/rules.sh" load --ports 2121,2122,2123 "$@" > /dev/null; }
 start() {  # command...: runs it in the router namespace as $consumer
@@ -91,7 +91,7 @@ for r in $(seq 1 "$rounds"); do
   ftpgate_run --queue 0; echo "$(rr_once)" >> "$stats/rr-ftpgate"
   echo "$(cpu_per_packet "$consumer")" >> "$stats/cpu-ftpgate"
   if [ "$r" = 1 ] && command -v perf > /dev/null; then  # where ftpgate's time goes, once
-    perf record -q -o "$LAB_DIR/perf.data" -g -p "$consumer" -- sleep 2 > /dev/null 2>&1 & prof=$!
+    perf record -q -o "$stats/perf.data" -g -p "$consumer" -- sleep 2 > /dev/null 2>&1 & prof=$!
     cpu_load; wait "$prof" || true
   fi
   stop
@@ -102,7 +102,7 @@ done
 churn_once() {  # -> "rate failed" (and the failures into $stats/churn-failures)
   local out; out=$(in_client "$bin/ftp_load" churn "$SERVER4" 2121 "$churn_conc" "$churn_secs" mixed 1000 "${sources[@]}" || true)
   printf '%s\n' "$out" | grep '^failure' | sed "s/^/$1 /" >> "$stats/churn-failures" || true
-  printf '%s\n' "$out" | awk -F'[ =]' '/^ok=/ { print $8, $4 }'
+  printf '%s\n' "$out" | awk -F'[ =]' '/^ok=/ { print $8, $4; found = 1 } END { if (!found) print 0, -1 }'
 }
 churn_ftpgate() {  # queue spec, name [perf output]
   local t0 q0 prof=""; rules --helper sane --queue "$1"; ftpgate_run --queue "$1"
@@ -111,7 +111,7 @@ churn_ftpgate() {  # queue spec, name [perf output]
     (sleep 1; perf record -q -o "$3" -g -p "$consumer" -- sleep 3 > /dev/null 2>&1) & prof=$!
   fi
   echo "$(churn_once "$2") $(awk -v t=$(($(cpu_us "$consumer") - t0)) -v q=$(($(queued) - q0)) \
-    'BEGIN { printf "%.3f", q > 0 ? t / q : 0 }')" >> "$stats/churn-$2"
+    'BEGIN { printf "%.3f", (q > 0 ? t / q : 0) }')" >> "$stats/churn-$2"
   [ -n "$prof" ] && { wait "$prof" || true; }
   "$build/ftpgate" status --socket "$LAB_DIR/s.sock" > "$stats/status-$2-last"
   stop
@@ -119,12 +119,12 @@ churn_ftpgate() {  # queue spec, name [perf output]
 echo "2. session churn, $rounds rounds interleaved ($churn_secs s per round and contender, $churn_conc sessions in flight, PASV and PORT alternating)"
 : > "$stats/churn-failures"
 for r in $(seq 1 "$rounds"); do
-  churn_ftpgate 0 ftpgate1q "$([ "$r" = 1 ] && echo "$LAB_DIR/perf-churn.data")"
+  churn_ftpgate 0 ftpgate1q "$([ "$r" = 1 ] && echo "$stats/perf-churn.data")"
   rules --helper ftp --no-queue; echo "$(churn_once kernel) 0" >> "$stats/churn-kernel"
   rules --helper ftp --queue 0; start "$bin/trivial_consumer" 0
   t0=$(cpu_us "$consumer"); q0=$(queued)
   echo "$(churn_once floor) $(awk -v t=$(($(cpu_us "$consumer") - t0)) -v q=$(($(queued) - q0)) \
-    'BEGIN { printf "%.3f", q > 0 ? t / q : 0 }')" >> "$stats/churn-floor"
+    'BEGIN { printf "%.3f", (q > 0 ? t / q : 0) }')" >> "$stats/churn-floor"
   stop
   churn_ftpgate 0-1 ftpgate2q
 done
@@ -168,7 +168,7 @@ wait "${holders[@]}" || true
 stop
 
 # --- the figures ----------------------------------------------------------------------------
-/usr/bin/python3 - "$stats" "$LAB_DIR/perf.data" "$LAB_DIR/perf-churn.data" <<'PY'
+/usr/bin/python3 - "$stats" "$stats/perf.data" "$stats/perf-churn.data" <<'PY'
 import os, statistics, subprocess, sys
 d, perf, perf_churn = sys.argv[1], sys.argv[2], sys.argv[3]
 def rows(name):

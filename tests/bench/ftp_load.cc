@@ -373,6 +373,7 @@ int hold(int argc, char** argv) {
   // At most this many connects in flight, so the listen backlogs never overflow.
   constexpr size_t kOpening = 256;
   size_t opened = 0;
+  // Sessions still on their way to the next hold (neither held nor done).
   auto settled = [&](Stage held_at) {
     size_t in_flight = 0;
     for (auto& s : sessions) in_flight += (s->stage != Stage::kDone && s->stage != held_at) ? 1 : 0;
@@ -397,29 +398,37 @@ int hold(int argc, char** argv) {
     return opened == n && settled(Stage::kHeld) == 0;
   });
   report("logged_in");
-  for (auto& s : sessions) {
-    if (s->stage != Stage::kHeld) continue;
-    s->hold_after_negotiation = true;
-    s->deadline = Clock::now() + std::chrono::seconds(30);
-    negotiate(*s);
-  }
-  run(sessions, [&] { return settled(Stage::kHeld) == 0; });
+  // Each later stage moves the held sessions on kOpening at a time, as the logins were: a
+  // real crowd of sessions does not negotiate in one instant (10,000 PASVs at once would
+  // overflow any queue in front of the gateway).
+  auto advance_all = [&](auto&& step) {
+    std::vector<Session*> waiting;
+    for (auto& s : sessions)
+      if (s->stage == Stage::kHeld) waiting.push_back(s.get());
+    size_t next = 0;
+    run(sessions, [&] {
+      while (next < waiting.size() && settled(Stage::kHeld) < kOpening) {
+        Session& s = *waiting[next++];
+        s.deadline = Clock::now() + std::chrono::seconds(30);
+        step(s);
+      }
+      return next == waiting.size() && settled(Stage::kHeld) == 0;
+    });
+  };
+  advance_all([](Session& s) {
+    s.hold_after_negotiation = true;
+    negotiate(s);
+  });
   report("negotiated");
-  for (auto& s : sessions) {
-    if (s->stage != Stage::kHeld) continue;
-    s->hold_after_transfer = true;
-    s->deadline = Clock::now() + std::chrono::seconds(30);
-    retr(*s);
-  }
-  run(sessions, [&] { return settled(Stage::kHeld) == 0; });
+  advance_all([](Session& s) {
+    s.hold_after_transfer = true;
+    retr(s);
+  });
   report("transferred");
-  for (auto& s : sessions) {
-    if (s->stage != Stage::kHeld) continue;
-    s->deadline = Clock::now() + std::chrono::seconds(30);
-    s->stage = Stage::kQuit;
-    send_line(*s, "QUIT");
-  }
-  run(sessions, [&] { return settled(Stage::kHeld) == 0; });
+  advance_all([](Session& s) {
+    s.stage = Stage::kQuit;
+    send_line(s, "QUIT");
+  });
   std::printf("closed ok=%llu failed=%llu\n", static_cast<unsigned long long>(ok), static_cast<unsigned long long>(failed));
   print_failures();
   return failed == 0 ? 0 : 1;
