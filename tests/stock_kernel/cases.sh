@@ -34,7 +34,7 @@ suite() {  # name command...
 }
 
 # FTPGATE_STAGE_PARTS (scripts/stock_kernel.sh) selects parts, for a quicker look at one.
-want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit} " == *" $1 "* ]]; }
+want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit latency} " == *" $1 "* ]]; }
 if want check; then
 echo "--- what this kernel offers"
 "$ftpgate" check > /tmp/check.out 2>&1; check_rc=$?
@@ -137,6 +137,16 @@ want nat && suite nat env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_CASES="snat4_port 
 want policy && suite policy bash "$top/tests/e2e/policy_e2e.sh" "$ftpgate"
 # The transfer audit with the nft queue statement for data SYN/FIN/RST (rules.sh --audit).
 want audit && suite audit bash "$top/tests/e2e/audit_e2e.sh" "$ftpgate"
+
+# The verdict latency of the packets that carry PORT and 227, on the wire (tcpdump on both
+# router interfaces), as bench.sh measures it on the host: median and p99 on this kernel.
+if want latency; then
+  echo "--- latency"
+  if ROUNDS=3 TRANSFERS=10 bash "$top/scripts/bench_decision_latency.sh" "$ftpgate" > /tmp/latency.out 2>&1 &&
+     grep -q "median .* p99" /tmp/latency.out; then
+    ok "decision verdict latency on $(uname -r): $(grep -o 'median .*' /tmp/latency.out | head -1)"
+  else bad "decision latency: $(tail -3 /tmp/latency.out | tr '\n' ' ')"; fi
+fi
 
 echo "--- $(uname -r): ftpgate cases done after $(cut -d' ' -f1 /proc/uptime) s"
 echo "$passed passed, $failed failed"
