@@ -47,6 +47,14 @@ constexpr const char* kServer = "203.0.113.2";
 constexpr uint8_t kSyn = tcp_flags::kSyn, kSynAck = tcp_flags::kSyn | tcp_flags::kAck;
 constexpr uint8_t kFinAck = tcp_flags::kFin | tcp_flags::kAck, kRst = tcp_flags::kRst;
 
+// An auditing engine and one control connection.
+class TransferWatchTest : public ::testing::Test {
+ protected:
+  TransferSink sink;
+  Engine engine{auditing(), {21}, sink};
+  Conversation c{engine, kClient, kServer};
+};
+
 // PASV answered with port 50000 + n, and the client's data connection from port 41000 + n
 // opened (client ISN 100, server ISN 9000).
 void passive_data_connection(Engine& engine, Conversation& c, uint16_t n) {
@@ -56,10 +64,7 @@ void passive_data_connection(Engine& engine, Conversation& c, uint16_t n) {
   data(engine, kServer, static_cast<uint16_t>(50000 + n), kClient, static_cast<uint16_t>(41000 + n), 9000, kSynAck);
 }
 
-TEST(TransferWatch, APassiveDownloadCountsTheServersBytesFromItsFin) {
-  TransferSink sink;
-  Engine engine(auditing(), {21}, sink);
-  Conversation c(engine, kClient, kServer);
+TEST_F(TransferWatchTest, APassiveDownloadCountsTheServersBytesFromItsFin) {
   c.client("USER alice\r\n");
   c.server("230 in\r\n");
   passive_data_connection(engine, c, 0);
@@ -88,10 +93,7 @@ TEST(TransferWatch, APassiveDownloadCountsTheServersBytesFromItsFin) {
   EXPECT_EQ(engine.counters().transfers_recorded, 1u);
 }
 
-TEST(TransferWatch, AnActiveUploadCountsTheClientsBytesAndTheSequenceWrapsAt32Bits) {
-  TransferSink sink;
-  Engine engine(auditing(), {21}, sink);
-  Conversation c(engine, kClient, kServer);
+TEST_F(TransferWatchTest, AnActiveUploadCountsTheClientsBytesAndTheSequenceWrapsAt32Bits) {
   c.client("PORT 198,51,100,2,195,81\r\n");  // 50001
   c.server("200 ok\r\n");
   c.client("STOR up.bin\r\n");
@@ -107,12 +109,9 @@ TEST(TransferWatch, AnActiveUploadCountsTheClientsBytesAndTheSequenceWrapsAt32Bi
   EXPECT_EQ(sink.records[0].bytes_to_client(), 0u);
 }
 
-TEST(TransferWatch, ATransferWhoseDataConnectionNeverCameIsRecordedWithItsReply) {
-  TransferSink sink;
-  Engine engine(auditing(), {21}, sink);
-  Conversation c(engine, kClient, kServer);
+TEST_F(TransferWatchTest, ATransferWhoseDataConnectionNeverCameIsRecordedWithItsReply) {
   c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");  // never connected to
   c.client("RETR missing\r\n");
   c.server("425 Can't open data connection.\r\n");
   ASSERT_EQ(sink.records.size(), 1u);
@@ -127,10 +126,7 @@ TEST(TransferWatch, ATransferWhoseDataConnectionNeverCameIsRecordedWithItsReply)
   EXPECT_EQ(sink.records[1].kind, TransferKind::kListing);
 }
 
-TEST(TransferWatch, BytesNotSeenAreUnknownNotZeroAndTheAnnouncedSizeIsKept) {
-  TransferSink sink;
-  Engine engine(auditing(), {21}, sink);
-  Conversation c(engine, kClient, kServer);
+TEST_F(TransferWatchTest, BytesNotSeenAreUnknownNotZeroAndTheAnnouncedSizeIsKept) {
   c.client("PASV\r\n");
   c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
   c.client("RETR samba.tar.gz\r\n");
@@ -182,10 +178,7 @@ TEST(TransferWatch, AReplyBeforeTheLastFinWaitsForItOrForTheLinger) {
   EXPECT_FALSE(sink.records[1].data.ended());
 }
 
-TEST(TransferWatch, AResetDataConnectionCountsWhatWasSentUntilTheReset) {
-  TransferSink sink;
-  Engine engine(auditing(), {21}, sink);
-  Conversation c(engine, kClient, kServer);
+TEST_F(TransferWatchTest, AResetDataConnectionCountsWhatWasSentUntilTheReset) {
   passive_data_connection(engine, c, 0);
   c.client("RETR big\r\n");
   data(engine, kServer, 50000, kClient, 41000, 9001 + 4096, kRst);
@@ -196,14 +189,19 @@ TEST(TransferWatch, AResetDataConnectionCountsWhatWasSentUntilTheReset) {
   EXPECT_EQ(sink.records[0].reply_code, 426);
 }
 
-TEST(TransferWatch, AnUnansweredTransferIsRecordedWhenItsSessionEnds) {
-  TransferSink sink;
-  Engine engine(auditing(), {21}, sink);
-  Conversation c(engine, kClient, kServer);
+TEST_F(TransferWatchTest, AnUnansweredTransferIsRecordedWhenItsSessionEnds) {
   c.client("RETR x\r\n");
   c.send(true, "", tcp_flags::kRst);
   ASSERT_EQ(sink.records.size(), 1u);
   EXPECT_EQ(sink.records[0].reply_code, 0);
+}
+
+// Two PASV answered, ports 50000 and 50001 (max_expectations_per_session 2 keeps both).
+void two_passive_offers(Conversation& c) {
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
 }
 
 TEST(TransferWatch, DataConnectionsBeyondTheLimitAreCountedNotFollowed) {
@@ -213,10 +211,7 @@ TEST(TransferWatch, DataConnectionsBeyondTheLimitAreCountedNotFollowed) {
   p.max_expectations_per_session = 2;
   Engine engine(p, {21}, sink);
   Conversation c(engine, kClient, kServer);
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
+  two_passive_offers(c);
   data(engine, kClient, 41000, kServer, 50000, 100, kSyn);
   data(engine, kClient, 41001, kServer, 50001, 100, kSyn);
   EXPECT_EQ(engine.counters().data_connections_watched, 1u);
@@ -229,10 +224,7 @@ TEST(Session, ATransferAnsweredWithItsDataConnectionUsesTheExpectation) {
   p.max_expectations_per_session = 2;
   Engine engine(p, {21}, sink);
   Conversation c(engine, kClient, kServer);
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");
-  c.client("PASV\r\n");
-  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
+  two_passive_offers(c);
   EXPECT_EQ(engine.counters().expectations_outstanding, 2u);
   c.client("RETR a\r\n");
   c.server("150 Opening\r\n");  // the kernel removed the expectation the data connection used
