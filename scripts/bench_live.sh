@@ -67,6 +67,12 @@ ftpgate_run() { start "$build/ftpgate" run --ports 2121,2122,2123 --status-socke
 # resolution from /proc/PID/schedstat (its first field: time on a CPU, user and system).
 cpu_us() { awk '{ printf "%d", $1 / 1000 }' "/proc/$1/schedstat"; }
 queued() { in_router awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue; }
+# The consumer's CPU per queued packet from cpu_mark to cpu_since: "MICROSECONDS PACKETS".
+cpu_mark() { cpu_t0=$(cpu_us "$consumer"); cpu_q0=$(queued); }
+cpu_since() {
+  awk -v t=$(($(cpu_us "$consumer") - cpu_t0)) -v q=$(($(queued) - cpu_q0)) \
+    'BEGIN { printf "%.3f %d", (q > 0 ? t / q : 0), q }'
+}
 
 # --- 1. round trips and CPU per packet ------------------------------------------------------
 rr_once() { in_client "$bin/rr_tool" client "$SERVER4" 2122 "$rr_count"; }  # median p99 mean
@@ -75,21 +81,15 @@ cpu_load() {  # 4 connections x cpu_count exchanges, in parallel
   for i in 1 2 3 4; do in_client "$bin/rr_tool" client "$SERVER4" 2122 "$cpu_count" > /dev/null & p+=($!); done
   wait "${p[@]}"
 }
-cpu_per_packet() {  # PID -> microseconds of CPU per queued packet under cpu_load
-  local t0 q0 t1 q1
-  t0=$(cpu_us "$1"); q0=$(queued)
-  cpu_load
-  t1=$(cpu_us "$1"); q1=$(queued)
-  awk -v t=$((t1 - t0)) -v q=$((q1 - q0)) 'BEGIN { printf "%.3f %d", t / q, q }'
-}
+cpu_per_packet() { cpu_mark; cpu_load; cpu_since; }  # of the consumer under cpu_load
 echo "1. NOOP/200 round trips through the router, $rounds rounds interleaved ($rr_count exchanges per round and contender)"
 for r in $(seq 1 "$rounds"); do
   rules --helper sane --no-queue; echo "$(rr_once)" >> "$stats/rr-none"
   rules --helper sane --queue 0
   start "$bin/trivial_consumer" 0; echo "$(rr_once)" >> "$stats/rr-trivial"
-  echo "$(cpu_per_packet "$consumer")" >> "$stats/cpu-trivial"; stop
+  echo "$(cpu_per_packet)" >> "$stats/cpu-trivial"; stop
   ftpgate_run --queue 0; echo "$(rr_once)" >> "$stats/rr-ftpgate"
-  echo "$(cpu_per_packet "$consumer")" >> "$stats/cpu-ftpgate"
+  echo "$(cpu_per_packet)" >> "$stats/cpu-ftpgate"
   if [ "$r" = 1 ] && command -v perf > /dev/null; then  # where ftpgate's time goes, once
     perf record -q -o "$stats/perf.data" -g -p "$consumer" -- sleep 2 > /dev/null 2>&1 & prof=$!
     cpu_load; wait "$prof" || true
@@ -105,13 +105,12 @@ churn_once() {  # -> "rate failed" (and the failures into $stats/churn-failures)
   printf '%s\n' "$out" | awk -F'[ =]' '/^ok=/ { print $8, $4; found = 1 } END { if (!found) print 0, -1 }'
 }
 churn_ftpgate() {  # queue spec, name [perf output]
-  local t0 q0 prof=""; rules --helper sane --queue "$1"; ftpgate_run --queue "$1"
-  t0=$(cpu_us "$consumer"); q0=$(queued)
+  local prof=""; rules --helper sane --queue "$1"; ftpgate_run --queue "$1"
+  cpu_mark
   if [ -n "${3:-}" ] && command -v perf > /dev/null; then
     (sleep 1; perf record -q -o "$3" -g -p "$consumer" -- sleep 3 > /dev/null 2>&1) & prof=$!
   fi
-  echo "$(churn_once "$2") $(awk -v t=$(($(cpu_us "$consumer") - t0)) -v q=$(($(queued) - q0)) \
-    'BEGIN { printf "%.3f", (q > 0 ? t / q : 0) }')" >> "$stats/churn-$2"
+  echo "$(churn_once "$2") $(cpu_since)" >> "$stats/churn-$2"
   [ -n "$prof" ] && { wait "$prof" || true; }
   "$build/ftpgate" status --socket "$LAB_DIR/s.sock" > "$stats/status-$2-last"
   stop
@@ -122,9 +121,8 @@ for r in $(seq 1 "$rounds"); do
   churn_ftpgate 0 ftpgate1q "$([ "$r" = 1 ] && echo "$stats/perf-churn.data")"
   rules --helper ftp --no-queue; echo "$(churn_once kernel) 0" >> "$stats/churn-kernel"
   rules --helper ftp --queue 0; start "$bin/trivial_consumer" 0
-  t0=$(cpu_us "$consumer"); q0=$(queued)
-  echo "$(churn_once floor) $(awk -v t=$(($(cpu_us "$consumer") - t0)) -v q=$(($(queued) - q0)) \
-    'BEGIN { printf "%.3f", (q > 0 ? t / q : 0) }')" >> "$stats/churn-floor"
+  cpu_mark
+  echo "$(churn_once floor) $(cpu_since)" >> "$stats/churn-floor"
   stop
   churn_ftpgate 0-1 ftpgate2q
 done

@@ -18,10 +18,6 @@ std::string_view session_event_name(SessionEvent e) {
   return "?";
 }
 
-}  // namespace ftpgate
-
-namespace ftpgate {
-
 std::string stream_edit_bytes(StreamEdit::Kind kind, size_t length) {
   std::string out(length, kind == StreamEdit::Kind::kMask ? '*' : ' ');
   // "NOOP" (RFC 959 5.3.1) makes the server answer without doing anything; "421" (service

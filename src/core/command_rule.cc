@@ -25,6 +25,12 @@ bool is_verb(std::string_view v) {
   return true;
 }
 
+// The mask of byte `i` of an address under a prefix of `length` bits.
+uint8_t prefix_byte_mask(size_t length, size_t i) {
+  const size_t bits = length >= (i + 1) * 8 ? 8 : (length > i * 8 ? length - i * 8 : 0);
+  return static_cast<uint8_t>(bits == 0 ? 0 : 0xff << (8 - bits));
+}
+
 }  // namespace
 
 std::string_view rule_action_name(RuleAction a) {
@@ -38,13 +44,8 @@ std::string_view rule_action_name(RuleAction a) {
 
 bool AddressPrefix::contains(const IpAddress& a) const {
   if (a.family() != base.family()) return false;
-  const uint8_t* x = a.bytes();
-  const uint8_t* b = base.bytes();
-  size_t bits = length;
-  for (size_t i = 0; bits > 0; ++i, bits = bits >= 8 ? bits - 8 : 0) {
-    const uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
-    if ((x[i] & mask) != b[i]) return false;
-  }
+  for (size_t i = 0; i * 8 < length; ++i)
+    if ((a.bytes()[i] & prefix_byte_mask(length, i)) != base.bytes()[i]) return false;
   return true;
 }
 
@@ -66,11 +67,7 @@ std::optional<AddressPrefix> AddressPrefix::parse(std::string_view text) {
   }
   // The base with its host bits cleared, so that contains() compares bytes.
   uint8_t bytes[16] = {};
-  for (size_t i = 0; i < a->size(); ++i) {
-    const size_t bits_here = length >= (i + 1) * 8 ? 8 : (length > i * 8 ? length - i * 8 : 0);
-    const auto mask = static_cast<uint8_t>(bits_here == 0 ? 0 : 0xff << (8 - bits_here));
-    bytes[i] = a->bytes()[i] & mask;
-  }
+  for (size_t i = 0; i < a->size(); ++i) bytes[i] = a->bytes()[i] & prefix_byte_mask(length, i);
   AddressPrefix p;
   p.base = a->is_v4() ? IpAddress::v4_bytes(bytes) : IpAddress::v6_bytes(bytes);
   p.length = static_cast<uint8_t>(length);

@@ -260,13 +260,12 @@ bool is_strict_refusal(Reason r) {
 void Session::report(Direction dir, Reason r, std::string_view line, Micros now,
                      SessionContext& ctx) {
   ctx.counters.count(r);
-  if (ctx.policy.strict && is_strict_refusal(r)) {
-    // Strict mode: the refusal is said, and enforced as a denied command is.
-    ++ctx.counters.strict_enforced;
-    emit_report(dir, r, line, now, ctx);
-    return enforce(dir, PolicyHit{RuleAction::kDeny, nullptr}, r, line, now, ctx);
-  }
   emit_report(dir, r, line, now, ctx);
+  if (ctx.policy.strict && is_strict_refusal(r)) {
+    // Strict mode: the refusal is said, then enforced as a denied command is.
+    ++ctx.counters.strict_enforced;
+    enforce(dir, PolicyHit{RuleAction::kDeny, nullptr}, r, line, now, ctx);
+  }
 }
 
 void Session::emit_report(Direction dir, Reason r, std::string_view line, Micros now,
@@ -285,7 +284,6 @@ void Session::emit_report(Direction dir, Reason r, std::string_view line, Micros
   a.user = dialogue_.user();
   ctx.sink.on_action(a);
 }
-
 
 Action Session::policy_action(Direction dir, const PolicyHit& hit, std::string_view line, Micros now) {
   Action a = make_action(Action::Kind::kPolicy, &flow_, this, id_, dir, now);

@@ -94,8 +94,8 @@ class Session {
   uint32_t reports_ = 0;  // reject/anomaly actions emitted (policy.max_reports_per_session)
   std::vector<Outstanding> outstanding_;
   bool enforced_ = false;
-  uint64_t active_offer_expectation_ = 0;
-  bool transfer_started_ = false;  // a 1xx answered the oldest transfer command already  // of the last PORT/EPRT/LPRT, until it is answered
+  uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
+  bool transfer_started_ = false;  // a 1xx answered the oldest transfer command already
   std::unique_ptr<SessionExtension> extension_;
 };
 

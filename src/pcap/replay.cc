@@ -28,13 +28,10 @@ class JsonLinesSink : public ActionSink {
     JsonObject o(line_);
     if (a.kind == Action::Kind::kTransfer) {
       write_transfer_json(o, *a.transfer, 0);
-      o.close();
-      line_ += '\n';
-      out_ << line_;
-      return;
+    } else {
+      write_decision_json(o, a, a.now);
+      if (a.kind == Action::Kind::kExpect) write_rewrite(o, a);
     }
-    write_decision_json(o, a, a.now);
-    if (a.kind == Action::Kind::kExpect) write_rewrite(o, a);
     o.close();
     line_ += '\n';
     out_ << line_;
