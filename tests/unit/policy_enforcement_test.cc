@@ -189,9 +189,11 @@ TEST(PolicyOnTheWire, TheDeniedLineGoesOnAsNoopTheConntrackIsMarkedAndLaterPacke
   EXPECT_EQ(w.send_at(true, w.client_seq() - 20, "TYPE I\r\nSTOR x.bin\r\n").fate, PacketDecision::Fate::kDrop);
   EXPECT_EQ(w.send(false, "200 NOOP ok\r\n").fate, PacketDecision::Fate::kDrop);
   EXPECT_EQ(lab.path.counters().denied_session_drops, 2u);
-  // An RST still ends the session (accepted, and the session forgotten).
+  // An RST is accepted, but the denied session is remembered (a later packet of the same
+  // connection, the conntrack gone, must not be picked up as a new, unjudged session).
   EXPECT_EQ(w.send(true, "", tcp_flags::kRst).fate, PacketDecision::Fate::kAccept);
-  EXPECT_EQ(lab.path.engine().session_count(), 0u);
+  EXPECT_EQ(lab.path.engine().session_count(), 1u);
+  EXPECT_EQ(w.send(true, "DELE y\r\n").fate, PacketDecision::Fate::kDrop);
 }
 
 TEST(PolicyOnTheWire, AMarkTheKernelRefusesIsCountedAndTheLineIsStillNeutralised) {
