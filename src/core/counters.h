@@ -35,7 +35,7 @@ namespace ftpgate {
   X(urgent_cleared, "urgent_flags_cleared_total") /* URG cleared on client segments */        \
   X(resets_not_taken, "resets_not_taken_total") /* data came after an RST: it was discarded */ \
   X(unjudged_refused, "unjudged_lines_refused_total") /* lines refused: no reading to judge */ \
-  X(sessions_refused, "sessions_refused_total") /* table full while guarding: SYN dropped */  \
+  X(sessions_refused, "sessions_refused_total") /* table full while guarding: SYNs dropped */ \
   X(unestablished_evicted, "unestablished_sessions_evicted_total") /* made room when full */  \
   X(uninspected_segments, "uninspected_segments_total") /* of sessions not tracked */         \
   /* stream bytes never seen (stream_gap): capture loss, or packets the kernel let through */  \

@@ -75,7 +75,7 @@ SegmentVerdict Engine::on_segment(const TcpSegment& seg, Micros now) {
       SegmentVerdict v;
       if (policy_.guarded()) {
         // Uninspected is unjudged: while the policy guards, the connection does not pass.
-        ++counters_.sessions_refused;
+        if (opening_syn) ++counters_.sessions_refused;
         ++counters_.guard_drops;
         v.drop = true;
         v.why = Reason::kSessionTableFull;

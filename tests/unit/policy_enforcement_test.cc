@@ -15,24 +15,8 @@ using testing::Lab;
 using testing::payload_of;
 using testing::RecordingSink;
 using testing::Wire;
-
-std::shared_ptr<const CommandRules> rules_of(std::initializer_list<const char*> texts) {
-  auto rules = std::make_shared<CommandRules>();
-  uint32_t line = 10;
-  for (const char* t : texts) {
-    RuleParse p = parse_command_rule(t);
-    EXPECT_TRUE(p.rule) << t;
-    p.rule->line = line++;
-    rules->add(std::move(*p.rule));
-  }
-  return rules;
-}
-
-Policy with_rules(std::initializer_list<const char*> texts) {
-  Policy p;
-  p.rules = rules_of(texts);
-  return p;
-}
+using testing::rules_of;
+using testing::with_rules;
 
 // Client 198.51.100.2:40000 (ISN 1000) to server 203.0.113.2:21 (ISN 5000): stream byte 0
 // of each direction is at ISN + 1.
