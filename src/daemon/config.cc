@@ -181,8 +181,22 @@ constexpr Key kKeys[] = {
        if (ok) c.enforce_mark = m;
        return hint(ok, "a non-zero mark, e.g. 0x40000000");
      }},
-    {"denied_session_timeout", "seconds a denied (reset) session is remembered without packets", "10",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.denied_session_timeout, 3600), "1-3600 seconds"); }},
+    {"denied_session_timeout", "seconds a denied (reset) session is remembered without packets", "3600",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.denied_session_timeout, 30 * 86400), "1-2592000 seconds"); }},
+    {"unjudged", "refuse | pass: with deny rules, what cannot be judged (too long, NUL, out of order, gap) is refused", "refuse",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v == "refuse" || v == "pass";
+       if (ok) c.policy.refuse_unjudged = v == "refuse";
+       return hint(ok, "refuse or pass");
+     }},
+    {"max_unacked_bytes", "judged bytes kept per direction until acknowledged, to check later copies", "65536",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_unacked_bytes, 0, 1u << 24), "0-16777216"); }},
+    {"unestablished_timeout", "seconds a session whose handshake never completed is kept", "120",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.unestablished_timeout, 3600), "1-3600 seconds"); }},
+    {"reset_linger_ms", "how long a session outlives an RST off the next sequence number (ended unless data follows)", "10000",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.policy.reset_linger, 600'000), "1-600000 ms"); }},
+    {"fail_closed", "yes: no fail-open (queue bound without it, daemon faults drop); pair with rules.sh --fail-closed", "no",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.fail_closed), "yes or no"); }},
     {"audit_log", "append one JSON line per data transfer here (rules.sh --audit queues data SYN/FIN/RST)",
      "/var/log/ftpgate/transfers.jsonl",
      [](DaemonConfig& c, std::string_view v) {

@@ -35,6 +35,11 @@ struct DaemonConfig {
   Policy policy;
   NatSettings nat;
   uint32_t queue_max_len = 4096;  // packets the kernel may hold for us before fail-open accepts
+  // No fail-open anywhere (config fail_closed; rules.sh --fail-closed for the queue rules): the
+  // queue is bound without NFQA_CFG_F_FAIL_OPEN (a full queue drops, it never passes packets
+  // unjudged) and a packet the daemon fails on is dropped, not accepted. The cost: while the
+  // daemon is down or overloaded, FTP control connections stall instead of flowing unjudged.
+  bool fail_closed = false;
   std::string status_socket = "/run/ftpgate/ftpgate.sock";
   uint16_t metrics_port = 0;  // Prometheus on 127.0.0.1:metrics_port (0: Unix socket only)
   LogFormat log_format = LogFormat::kText;

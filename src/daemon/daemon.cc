@@ -146,7 +146,7 @@ int run_daemon(DaemonOptions options) {
   }
   for (uint16_t q : cfg.queues) {
     try {
-      queues.emplace_back(q, cfg.queue_max_len);
+      queues.emplace_back(q, cfg.queue_max_len, !cfg.fail_closed);
     } catch (const std::exception& e) {
       std::cerr << "ftpgate: " << e.what() << '\n';
       return 1;
@@ -329,9 +329,15 @@ int run_daemon(DaemonOptions options) {
               }
               if (in_verdict != nullptr) gateway.finish_attached(carried);
             } catch (...) {
+              // One fault policy: accepted (counted) unless the operator chose fail_closed.
               ct->offer_queued(nullptr);
-              ++dc.fail_open_accepts;
-              q.accept(p.id);
+              if (cfg.fail_closed) {
+                ++dc.fail_closed_drops;
+                q.verdict(p.id, false);
+              } else {
+                ++dc.fail_open_accepts;
+                q.accept(p.id);
+              }
               gateway.finish_attached(false);
             }
             // From the receive to this packet's verdict.

@@ -17,6 +17,7 @@ namespace ftpgate {
 #define FTPGATE_DAEMON_COUNTERS(X)                                                            \
   X(packets, "packets_total")                     /* packets received from NFQUEUE */         \
   X(fail_open_accepts, "fail_open_accepts_total") /* accepted after an internal error */      \
+  X(fail_closed_drops, "fail_closed_drops_total") /* dropped after one (fail_closed) */        \
   X(undecodable, "undecodable_packets_total")     /* not IPv4/IPv6 TCP we could read */        \
   X(conntrack_requests, "conntrack_requests_total") /* ctnetlink round trips */          \
   /* control connections' conntracks read from the queued packet (NFQA_CT), no round trip */  \
