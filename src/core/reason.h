@@ -87,5 +87,11 @@ inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kCount);
 std::string_view reason_name(Reason r);
 // True for policy refusals ("reject"), false for anomalies.
 bool reason_is_rejection(Reason r);
+// The refusals strict mode enforces (bounce, unsolicited, wrong direction). A denial without a
+// rule names one of these ("strict"), or else why the line could not be judged ("unjudged").
+inline bool reason_is_strict_refusal(Reason r) {
+  return r == Reason::kBounceAddress || r == Reason::kUnsolicitedReply ||
+         r == Reason::kReplyFromClient || r == Reason::kCommandFromServer;
+}
 
 }  // namespace ftpgate

@@ -373,18 +373,11 @@ size_t Session::drop_expectations(Counters& counters) {
   return n;
 }
 
-namespace {
-bool is_strict_refusal(Reason r) {
-  return r == Reason::kBounceAddress || r == Reason::kUnsolicitedReply ||
-         r == Reason::kReplyFromClient || r == Reason::kCommandFromServer;
-}
-}  // namespace
-
 void Session::report(Direction dir, Reason r, std::string_view line, Micros now,
                      SessionContext& ctx) {
   ctx.counters.count(r);
   emit_report(dir, r, line, now, ctx);
-  if (ctx.policy.strict && is_strict_refusal(r)) {
+  if (ctx.policy.strict && reason_is_strict_refusal(r)) {
     // Strict mode: the refusal is said, then enforced as a denied command is.
     ++ctx.counters.strict_enforced;
     enforce(dir, PolicyHit{RuleAction::kDeny, nullptr}, r, line, now, ctx);

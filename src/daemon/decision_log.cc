@@ -111,7 +111,7 @@ void DecisionLog::policy(const Action& a, std::string_view outcome) {
       append_printable(s, a.policy.rule->text);
       s += '"';
     } else {
-      s += " strict ";
+      s += reason_is_strict_refusal(a.reason) ? " strict " : " unjudged ";
       s += reason_name(a.reason);
     }
     text_head(s, a);
