@@ -23,7 +23,8 @@ TEST(Config, FileWithCommentsAndAllKinds) {
                                "ports = 21, 2121\n"  // spaces inside are not allowed: see below
                                "");
   ASSERT_TRUE(err);
-  EXPECT_EQ(err->message, "line 3: bad value '21, 2121' for ports (a list like 21,2121)");
+  EXPECT_EQ(err->message,
+            "line 3: bad value '21, 2121' for ports (' 2121' is not a port (1-65535); a list like 21,2121 or 2100-2110)");
   c = DaemonConfig{};
   err = apply_config_text(c,
                           "# ftpgate\n"
