@@ -5,7 +5,7 @@
 set -u
 ftpgate=$1
 passed=0; failed=0
-for cmd in run check status replay helper ha; do
+for cmd in run check-config check status replay helper ha; do
   out=$("$ftpgate" "$cmd" --help 2>/dev/null); rc=$?
   if [ "$rc" = 0 ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: ftpgate $cmd" &&
      ! printf '%s\n' "$out" | grep -q "what this kernel offers"; then
