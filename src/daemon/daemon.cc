@@ -89,6 +89,26 @@ std::optional<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
+// The keys a reload cannot apply (sockets bound, privileges dropped, the log's format set at
+// start) that differ between the running configuration and the file: named at reload, not
+// silently ignored.
+std::string restart_only_changes(const DaemonConfig& a, const DaemonConfig& b) {
+  std::string out;
+  auto note = [&](bool differs, const char* key) {
+    if (differs) out += (out.empty() ? "" : ", ") + std::string(key);
+  };
+  note(a.queues != b.queues, "queue");
+  note(a.control_ports != b.control_ports, "ports");
+  note(a.helper_mode != b.helper_mode, "helper_mode");
+  note(a.queue_max_len != b.queue_max_len, "queue_max_len");
+  note(a.status_socket != b.status_socket, "status_socket");
+  note(a.metrics_port != b.metrics_port, "metrics_port");
+  note(a.metrics_address != b.metrics_address, "metrics_address");
+  note(a.user != b.user, "user");
+  note(a.log_format != b.log_format, "log_format");
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> parse_daemon_options(int argc, char** argv, DaemonOptions& o) {
@@ -180,6 +200,7 @@ int run_daemon(DaemonOptions options) {
   }
 
   DecisionLog decisions(std::cerr, cfg.log_format, log.journal());
+  std::string audit_path = cfg.audit_log;  // the audit log open now
   AuditLog audit(*ct);
   if (!cfg.audit_log.empty()) {
     if (auto err = audit.open(cfg.audit_log)) return fail(*err);
@@ -390,6 +411,9 @@ int run_daemon(DaemonOptions options) {
               info.last_reload_ok = false;
               ++info.reloads_failed;
               log.write(Level::kError, "reload_refused", "reload refused, keeping the running policy: " + *err);
+              // logrotate's SIGHUP: the running audit log is reopened all the same.
+              if (!audit_path.empty())
+                if (auto failed = audit.reopen(audit_path)) log.write(Level::kError, "audit_reopen_failed", *failed);
             } else {
               info.last_reload_ok = true;
               ++info.reloads_succeeded;
@@ -401,12 +425,17 @@ int run_daemon(DaemonOptions options) {
               if (!fresh.audit_log.empty()) {
                 // logrotate moved the file: a new one is opened under the name.
                 if (auto failed = audit.reopen(fresh.audit_log)) log.write(Level::kError, "audit_reopen_failed", *failed);
+                else audit_path = fresh.audit_log;
               }
               const size_t rules = fresh.policy.rules ? fresh.policy.rules->size() : 0;
               log.write(Level::kInfo, "reload",
                         "policy reloaded, " + std::to_string(rules) +
                             " command rules (queues and ports need a restart)",
                         {log_num("rules", rules)});
+              if (const std::string pending = restart_only_changes(cfg, fresh); !pending.empty())
+                log.write(Level::kWarning, "reload_needs_restart",
+                          "changed in the file but applied only at a restart: " + pending,
+                          {log_str("keys", pending)});
             }
           }
         }

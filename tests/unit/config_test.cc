@@ -125,3 +125,23 @@ TEST(Config, NatLimitsAreBounded) {
 }
 }  // namespace
 }  // namespace ftpgate
+
+namespace ftpgate {
+namespace {
+// ftpgate.conf(5) documents each key with its default, range and whether a reload applies it.
+TEST(Config, ManPageDocumentsEveryKey) {
+  std::ifstream in(FTPGATE_SOURCE_DIR "/scripts/packaging/ftpgate.conf.5");
+  ASSERT_TRUE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string man = ss.str();
+  for (const auto& [key, value] : config_key_examples()) {
+    const size_t at = man.find("\n.TP\n.B " + std::string(key) + "\n");
+    ASSERT_NE(at, std::string::npos) << key << " is not in ftpgate.conf.5";
+    const std::string entry = man.substr(at + 5, man.find("\n.TP\n", at + 5) - at - 5);
+    for (const char* part : {"Default: ", "Range: ", "Reload: "})
+      EXPECT_NE(entry.find(part), std::string::npos) << key << " has no " << part << "in ftpgate.conf.5";
+  }
+}
+}  // namespace
+}  // namespace ftpgate
