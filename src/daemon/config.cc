@@ -1,6 +1,8 @@
 #include "daemon/config.h"
 
 #include <charconv>
+#include <iterator>
+#include <sstream>
 #include <utility>
 
 #include "util/port_list.h"
@@ -74,27 +76,20 @@ struct Key {
   std::string_view example;
   Setter set;
 };
-std::vector<std::string_view> split_words(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-    const size_t start = i;
-    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
-  }
-  return out;
+std::vector<std::string> split_words(std::string_view s) {
+  std::istringstream in{std::string(s)};
+  return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
 }
 
 // A `server`/`client` prefix whose address has bits past its length ("192.0.2.1/24") matches
 // a whole network while it reads like one host: refused, naming the network it would be.
 std::optional<std::string> prefix_host_bits(const CommandRule& r) {
-  const std::vector<std::string_view> w = split_words(r.text);
+  const std::vector<std::string> w = split_words(r.text);
   for (size_t i = 1; i + 1 < w.size(); i += 2) {
     const std::optional<AddressPrefix>* p = w[i] == "server" ? &r.server : w[i] == "client" ? &r.client : nullptr;
     const size_t slash = w[i + 1].find('/');
-    if (p == nullptr || !*p || slash == std::string_view::npos) continue;
-    const auto written = IpAddress::parse(w[i + 1].substr(0, slash));
+    if (p == nullptr || !*p || slash == std::string::npos) continue;
+    const auto written = IpAddress::parse(std::string_view(w[i + 1]).substr(0, slash));
     if (written && !(*written == (*p)->base))
       return "'" + std::string(w[i + 1]) + "' has host bits set: write " + (*p)->base.to_string() + "/" +
              std::to_string((*p)->length) + " for the network, or " + written->to_string() + " for the host";
@@ -107,7 +102,7 @@ std::optional<std::string> prefix_host_bits(const CommandRule& r) {
 std::optional<std::string> add_rule(DaemonConfig& c, std::string_view v) {
   // [name NAME] ACTION {CONDITION VALUE | name NAME}...
   std::string name, text;
-  const std::vector<std::string_view> w = split_words(v);
+  const std::vector<std::string> w = split_words(v);
   size_t kept = 0;  // words of the rule itself so far: the action, then condition-value pairs
   for (size_t i = 0; i < w.size(); ++i) {
     const bool at_key = kept == 0 || kept % 2 == 1;

@@ -89,13 +89,19 @@ TEST(Config, EveryKeyIsDocumentedAndItsExampleAccepted) {
 
 namespace ftpgate {
 namespace {
-TEST(Config, ShippedExampleFileStatesTheDefaults) {
-  std::ifstream in(FTPGATE_SOURCE_DIR "/scripts/ftpgate.conf");
-  ASSERT_TRUE(in);
+// A file of the source tree ("" when it cannot be read).
+std::string source_file(const std::string& path) {
+  std::ifstream in(FTPGATE_SOURCE_DIR "/" + path);
   std::stringstream ss;
   ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Config, ShippedExampleFileStatesTheDefaults) {
+  const std::string text = source_file("scripts/ftpgate.conf");
+  ASSERT_FALSE(text.empty());
   DaemonConfig c;
-  auto err = apply_config_text(c, ss.str());
+  auto err = apply_config_text(c, text);
   ASSERT_FALSE(err) << err->message;
   const DaemonConfig d;
   EXPECT_EQ(c.queues, d.queues);
@@ -130,11 +136,8 @@ namespace ftpgate {
 namespace {
 // ftpgate.conf(5) documents each key with its default, range and whether a reload applies it.
 TEST(Config, ManPageDocumentsEveryKey) {
-  std::ifstream in(FTPGATE_SOURCE_DIR "/scripts/packaging/ftpgate.conf.5");
-  ASSERT_TRUE(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string man = ss.str();
+  const std::string man = source_file("scripts/packaging/ftpgate.conf.5");
+  ASSERT_FALSE(man.empty());
   for (const auto& [key, value] : config_key_examples()) {
     const size_t at = man.find("\n.TP\n.B " + std::string(key) + "\n");
     ASSERT_NE(at, std::string::npos) << key << " is not in ftpgate.conf.5";
