@@ -34,6 +34,7 @@ row 2 "'192.0.2.1/24' has host bits set: write 192.0.2.0/24 for the network, or 
 row 2 "bad value '21,21' for ports (21 is listed twice" "$ftpgate" run --ports 21,21
 row 2 "--queue given twice" "$ftpgate" run --queue 1 --queue 2
 row 2 "--queue needs a value" "$ftpgate" run --queue
+row 2 "--max-sessions: bad value '0' for max_sessions (1-16777216)" "$ftpgate" run --max-sessions 0
 row 2 "bad value 'localhost' for metrics_address" "$ftpgate" run --metrics-address localhost
 row 2 "ftpgate replay: --ports needs a value" "$ftpgate" replay --ports
 row 2 "--ports wants a list like 21,2121 or 2100-2110, got '21,21': 21 is listed twice" "$ftpgate" replay --ports 21,21 x.pcap

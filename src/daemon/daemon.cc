@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -138,9 +139,11 @@ std::optional<std::string> load_config(const DaemonOptions& o, DaemonConfig& out
   }
   for (size_t i = 0; i < o.cli_settings.size(); ++i) {
     const auto& [k, v] = o.cli_settings[i];
+    std::string flag = "--" + k;  // as typed: --max-sessions for max_sessions
+    std::replace(flag.begin(), flag.end(), '_', '-');
     for (size_t j = 0; j < i && !repeatable_key(k); ++j)
-      if (o.cli_settings[j].first == k) return "--" + k + " given twice";
-    if (auto err = apply_setting(cfg, k, v)) return "--" + k + ": " + *err;
+      if (o.cli_settings[j].first == k) return flag + " given twice";
+    if (auto err = apply_setting(cfg, k, v)) return flag + ": " + *err;
   }
   out = cfg;
   return std::nullopt;
@@ -416,6 +419,7 @@ int run_daemon(DaemonOptions options) {
                 if (auto failed = audit.reopen(audit_path)) log.write(Level::kError, "audit_reopen_failed", *failed);
             } else {
               info.last_reload_ok = true;
+              info.last_reload_success_micros = info.last_reload_micros;
               ++info.reloads_succeeded;
               info.rule_names = fresh.rule_names;
               engine.set_policy(fresh.policy);

@@ -128,6 +128,7 @@ assert ("ftpgate_expectation_install_failures_total", (("reason", "busy"),)) in 
 assert v[("ftpgate_config_last_reload_successful", ())] == 1
 assert v[("ftpgate_config_reloads_total", (("result", "success"),))] == 1
 assert v[("ftpgate_start_time_seconds", ())] > 1.7e9
+assert v[("ftpgate_config_last_reload_success_timestamp_seconds", ())] > v[("ftpgate_start_time_seconds", ())]
 assert [k for k in v if k[0] == "ftpgate_build_info"], v
 print(len(v), "samples")'
 }
