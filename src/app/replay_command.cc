@@ -1,5 +1,6 @@
 #include "app/replay_command.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -58,11 +59,18 @@ class SummaryWatch : public std::streambuf {
   int sync() override { return out_->pubsync(); }
 
  private:
+  // A number field of the summary line ("frames":48 -> 48; 0 when absent).
+  uint64_t field(std::string_view name) const {
+    const size_t at = line_.find("\"" + std::string(name) + "\":");
+    return at == std::string::npos ? 0 : std::strtoull(line_.c_str() + at + name.size() + 3, nullptr, 10);
+  }
   void look_at_line() {
-    if (line_.rfind("{\"event\":\"summary\"", 0) == 0 && line_.find("\"control_segments\":0,") != std::string::npos &&
-        line_.find("\"frames\":0,") == std::string::npos) {
-      const size_t f = line_.find("\"file\":\"");
-      unmatched_.push_back(f == std::string::npos ? "?" : line_.substr(f + 8, line_.find('"', f + 8) - f - 8));
+    if (line_.rfind("{\"event\":\"summary\"", 0) == 0 && field("control_segments") == 0) {
+      const uint64_t other = field("not_ip") + field("not_tcp") + field("ip_fragments") + field("undecodable");
+      if (field("frames") > other) {  // TCP segments there were, on other ports
+        const size_t f = line_.find("\"file\":\"");
+        unmatched_.push_back(f == std::string::npos ? "?" : line_.substr(f + 8, line_.find('"', f + 8) - f - 8));
+      }
     }
     line_.clear();
   }
