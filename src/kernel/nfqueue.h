@@ -36,6 +36,7 @@ struct QueuedPacket {
 
 struct NfQueueStats {
   FTPGATE_COUNTERS_OF(FTPGATE_QUEUE_COUNTERS)
+  uint16_t queue = 0;  // which queue (the metrics' `queue` label)
 };
 
 // NFQNL_MSG_VERDICT accepting packet `id` of `queue` with NFQA_CT (empty) and NFQA_EXP (`req`

@@ -219,16 +219,16 @@ fsync="$LAB_DIR/fault"; mkdir -p "$fsync"
 in_client /usr/bin/python3 "$here/fault_client.py" "$SERVER4" "$CLIENT4" "$fsync" > "$LAB_DIR/fault.out" 2>&1 &
 fclient=$!
 for _ in $(seq 100); do [ -e "$fsync/step1" ] && break; sleep 0.1; done
-if log_has "refused the expectation: .*(EBUSY)" && [ "$(counter expectation_install_busy_total)" = 1 ]; then
+if log_has "refused the expectation: .*(EBUSY)" && [ "$(counter 'expectation_install_failures_total{reason="busy"}')" = 1 ]; then
   ok "two control connections expecting the same data endpoint: the second is refused (EBUSY), counted and logged"
-else bad "EBUSY: $(counter expectation_install_busy_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+else bad "EBUSY: $(counter 'expectation_install_failures_total{reason="busy"}') $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
 echo 1 > /proc/sys/net/netfilter/nf_conntrack_expect_max
 touch "$fsync/go2"
 for _ in $(seq 100); do [ -e "$fsync/step2" ] && break; sleep 0.1; done
 echo "$expect_max_saved" > /proc/sys/net/netfilter/nf_conntrack_expect_max
-if log_has "refused the expectation: .*(EMFILE)" && [ "$(counter expectation_install_table_full_total)" = 1 ]; then
+if log_has "refused the expectation: .*(EMFILE)" && [ "$(counter 'expectation_install_failures_total{reason="table_full"}')" = 1 ]; then
   ok "a full kernel expectation table: refused (EMFILE), counted, the daemon goes on"
-else bad "full table: $(counter expectation_install_table_full_total) $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
+else bad "full table: $(counter 'expectation_install_failures_total{reason="table_full"}') $(tail -2 "$LAB_DIR/ftpgate.log")"; fi
 b_port=$(awk '/^b_port/ {print $2}' "$LAB_DIR/fault.out")
 in_router conntrack -D -p tcp --orig-src "$CLIENT4" --sport "$b_port" --dport 21 > /dev/null 2>&1
 touch "$fsync/go3"

@@ -78,10 +78,10 @@ TEST(DecisionLog, JsonCarriesTheSameFactsEscaped) {
             std::string::npos) << expect;
   EXPECT_NE(expect.find("\"data\":{\"src\":\"203.0.113.2\",\"dst\":\"198.51.100.2\",\"dport\":50000},"
                         "\"result\":\"installed\""), std::string::npos) << expect;
-  EXPECT_NE(expect.find("\"rewrite\":{\"old\":\"198,51,100,2,195,80\",\"new\":\"203,0,113,1,195,80\"}}"),
+  EXPECT_NE(expect.find("\"rewrite\":{\"old\":\"198,51,100,2,195,80\",\"new\":\"203,0,113,1,195,80\"},\"level\":\"info\"}"),
             std::string::npos) << expect;
   EXPECT_NE(reject.find("\"event\":\"reject\""), std::string::npos) << reject;
-  EXPECT_NE(reject.find("\"reason\":\"bounce_address\",\"direction\":\"to_server\",\"line\":\"PORT 10,0,0,9,195,80\"}"),
+  EXPECT_NE(reject.find("\"reason\":\"bounce_address\",\"direction\":\"to_server\",\"line\":\"PORT 10,0,0,9,195,80\",\"level\":\"notice\"}"),
             std::string::npos) << reject;
 }
 
