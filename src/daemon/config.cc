@@ -273,6 +273,16 @@ constexpr Key kKeys[] = {
 
 }  // namespace
 
+namespace {
+// A comment starts with '#' at the start of a line or after white space; a '#' inside a value
+// ("rule = deny arg *#secret*") is part of it.
+std::string_view without_comment(std::string_view line) {
+  for (size_t i = 0; i < line.size(); ++i)
+    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) return line.substr(0, i);
+  return line;
+}
+}  // namespace
+
 std::string_view helper_mode_name(HelperMode m) {
   switch (m) {
     case HelperMode::kAuto: return "auto";
@@ -313,7 +323,7 @@ std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view
     const size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (const size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    line = without_comment(line);
     line = trim(line);
     if (line.empty()) continue;
     const size_t eq = line.find('=');

@@ -26,6 +26,7 @@ struct QueuedId {
 struct InstalledExpectation {
   uint64_t id = 0;  // the engine's Expectation::id
   CtTuple tuple;
+  Micros expires = 0;  // the kernel drops it then, unused (Expectation::expires)
 };
 
 // A segment of an unfinished line that may announce an endpoint, held without a verdict until

@@ -107,6 +107,8 @@ void Gateway::install(const Action& a, ControlState& s) {
   // on the verdict must reach the kernel first, so it goes over ctnetlink now; otherwise the
   // kernel would get them in the wrong order and, at max_expected 1, keep the older one.
   if (attached_) finish_attached(false);
+  // Those that timed out unused are gone from the kernel: the list holds only live ones.
+  std::erase_if(s.installed, [&](const InstalledExpectation& i) { return i.expires <= a.now; });
   if (e.replaces_id != 0) {
     // The engine let this one replace the oldest (max_expectations_per_session); the kernel
     // helper's max_expected, registered from the same policy, evicts it there.
@@ -131,7 +133,7 @@ void Gateway::install(const Action& a, ControlState& s) {
     req.tuple = CtTuple{e.src, e.dst, 0, e.dport};
     if (ct_.attach_to_verdict(req)) {
       // Logged once the verdict has gone out and the kernel has said (finish_attached).
-      s.installed.push_back(InstalledExpectation{e.id, req.tuple});
+      s.installed.push_back(InstalledExpectation{e.id, req.tuple, e.expires});
       attached_.emplace(Attached{ExpectationRecord(a, InstallOutcome{}), &s, req.tuple, req.timeout_s,
                                  s.conntrack->helper});
       return;
@@ -157,7 +159,7 @@ void Gateway::install(const Action& a, ControlState& s) {
   }
   if (rc == 0) {
     ++counters_.expectations_installed;
-    s.installed.push_back(InstalledExpectation{e.id, req.tuple});
+    s.installed.push_back(InstalledExpectation{e.id, req.tuple, e.expires});
     out.installed = true;
     out.detail = "timeout " + std::to_string(req.timeout_s) + "s (helper " + s.conntrack->helper + ")";
     if (rewrite) {

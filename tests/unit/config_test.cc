@@ -44,6 +44,18 @@ TEST(Config, FileWithCommentsAndAllKinds) {
   EXPECT_EQ(c.policy.max_sessions, 100u);
 }
 
+TEST(Config, AHashInsideARuleValueIsNoComment) {
+  DaemonConfig c;
+  const auto err = apply_config_text(c,
+                                     "rule = deny verb RETR arg *#secret*   # keys\n"
+                                     "#rule = deny\n"
+                                     "rule = log verb STOR\t# after a tab\n");
+  ASSERT_FALSE(err) << err->message;
+  ASSERT_EQ(c.policy.rules->size(), 2u);
+  EXPECT_EQ(*c.policy.rules->rule(0).argument, "*#secret*");
+  EXPECT_EQ(c.policy.rules->rule(1).text, "log verb STOR");
+}
+
 TEST(Config, UnknownKeyNamesTheLine) {
   DaemonConfig c;
   auto err = apply_config_text(c, "queue = 0\n\nqueu = 1\n");

@@ -327,5 +327,22 @@ TEST(Gateway, FailedLookupIsNotRepeatedOnEverySegment) {
   EXPECT_EQ(lab.gateway.counters().conntrack_lookups, 12u);
 }
 
+TEST(Gateway, ExpectationsThatTimedOutUnusedLeaveTheSessionsList) {
+  // A long session announcing a port now and then: the list of what it has in the kernel must
+  // not keep every expectation that expired unused.
+  Lab lab;
+  lab.ct.add_connection(CtTuple{ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21});
+  Wire w(lab, "198.51.100.2", "203.0.113.2");
+  for (int i = 0; i < 5; ++i) {
+    w.send(true, "PORT 198,51,100,2,195," + std::to_string(80 + i) + "\r\n");
+    w.send(false, "200 ok\r\n");
+    lab.now += lab.policy.expectation_timeout + 1;
+  }
+  const Session* s = lab.path.engine().find(ControlFlow{ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21});
+  ASSERT_NE(s, nullptr);
+  ASSERT_NE(find_control_state(s), nullptr);
+  EXPECT_EQ(find_control_state(s)->installed.size(), 1u);  // the last one only
+}
+
 }  // namespace
 }  // namespace ftpgate
