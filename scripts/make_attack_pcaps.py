@@ -11,7 +11,7 @@ import sys
 
 CLIENT, SERVER = bytes([198, 51, 100, 2]), bytes([203, 0, 113, 2])
 CPORT, SPORT = 40000, 21
-SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+SYN, ACK, PSH, FIN, RST, URG = 0x02, 0x10, 0x08, 0x01, 0x04, 0x20
 
 
 def csum(data):
@@ -29,12 +29,12 @@ class Session:
         self.t = 1_700_000_000.0
         self.seq = {True: 1000, False: 5000}  # True: client -> server
 
-    def packet(self, to_server, flags, payload=b"", seq=None):
+    def packet(self, to_server, flags, payload=b"", seq=None, urgent=0):
         src, dst = (CLIENT, SERVER) if to_server else (SERVER, CLIENT)
         sp, dp = (CPORT, SPORT) if to_server else (SPORT, CPORT)
         s = self.seq[to_server] if seq is None else seq
         a = self.seq[not to_server] if flags & ACK else 0
-        tcp = struct.pack("!HHIIBBHHH", sp, dp, s & 0xFFFFFFFF, a & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, 0)
+        tcp = struct.pack("!HHIIBBHHH", sp, dp, s & 0xFFFFFFFF, a & 0xFFFFFFFF, 5 << 4, flags, 65535, 0, urgent)
         pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
         tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp + payload)) + tcp[18:]
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0, src, dst)
@@ -146,7 +146,56 @@ def attacks():
         s.server(b"227 Entering Passive Mode (203,0,113,2,195,80).\r\n")
         s.client(b"NOOP\r\n")                    # acknowledges the unseen reply bytes
 
+    # Evasions of the command policy (tests/replay/policy/attacks: replayed with deny rules, each
+    # must end in a denial or a refusal; without rules they are only anomalies). A raw-socket
+    # client can send every one of them; tests/e2e/evasion_e2e.sh sends them to real servers.
+    def two_denied_lines(s):  # the second used to pass after the first was neutralised
+        s.client(b"DELE a.txt\r\nDELE important.txt\r\n")
+
+    def forged_rst(s):  # an RST Linux discards (outside the window) between "DE" and "LE ..."
+        s.client(b"DE")
+        s.packet(True, RST, seq=s.seq[True] + 100000)
+        s.client(b"LE important.txt\r\n")
+
+    def differing_copy(s):  # a first copy the server never takes (bad checksum, lost), then
+        base = s.seq[True]  # the real command at the same sequence number
+        s.packet(True, ACK | PSH, b"NOOP xxxxxxxxxxxx\r\n", seq=base)
+        s.packet(True, ACK | PSH, b"DELE important.txt\r\n", seq=base)
+        s.seq[True] = base + len(b"DELE important.txt\r\n")
+
+    def out_of_order(s):  # the denied line before the hole, then the hole, then it again
+        base = s.seq[True]
+        s.packet(True, ACK | PSH, b"DELE important.txt\r\n", seq=base + 5)
+        s.packet(True, ACK | PSH, b"CWD\r\n", seq=base)
+        s.packet(True, ACK | PSH, b"DELE important.txt\r\n", seq=base + 5)
+        s.seq[True] = base + 5 + len(b"DELE important.txt\r\n")
+
+    def tab_after_verb(s):  # ProFTPD splits the verb at a tab
+        s.client(b"DELE\timportant.txt\r\n")
+
+    def telnet_in_verb(s):  # ProFTPD strips IAC IP: it runs DELE
+        s.client(b"DE\xff\xf4LE important.txt\r\n")
+
+    def nul_in_line(s):  # C strings end at the NUL: "important.txt"
+        s.client(b"DELE important.txt\x00.allowed\r\n")
+
+    def long_line(s):  # longer than max_line_length (2048), shorter than vsftpd's 4096
+        s.client(b"DELE " + b"/" * 3000 + b"important.txt\r\n")
+
+    def second_user_refused(s):  # vsftpd: "530 Can't change from guest user.": still anonymous
+        s.client(b"USER alice\r\n")
+        s.server(b"530 Can't change from guest user.\r\n")
+        s.client(b"DELE important.txt\r\n")
+
+    def urgent_byte(s):  # URG on "X": a receiver without SO_OOBINLINE reads "DELE ..."
+        s.packet(True, ACK | PSH | URG, b"DEXLE important.txt\r\n", urgent=3)  # byte 2 (BSD: ptr - 1)
+
     return {
+        "evasion_two_denied_lines": two_denied_lines, "evasion_forged_rst": forged_rst,
+        "evasion_differing_copy": differing_copy, "evasion_out_of_order": out_of_order,
+        "evasion_tab_after_verb": tab_after_verb, "evasion_telnet_in_verb": telnet_in_verb,
+        "evasion_nul_in_line": nul_in_line, "evasion_long_line": long_line,
+        "evasion_second_user_refused": second_user_refused, "evasion_urgent_byte": urgent_byte,
         "line_tail_after_gap": line_tail_after_gap,
         "bounce_port": bounce, "privileged_port": privileged, "unsolicited_227": unsolicited_227,
         "filename_with_port": filename_with_port, "reply_227_in_error": reply_227_in_error,
