@@ -14,45 +14,58 @@ void TcpReassembler::start_at(uint32_t seq) {
   first_ = next_;
   pending_.clear();
   ooo_bytes_ = 0;
-  kept_.clear();
+  clear_kept();
   forgotten_until_ = 0;
 }
 
+void TcpReassembler::forget_kept_front(size_t n) {
+  kept_skip_ += n;
+  // Compacted once the dropped head outweighs what is kept: amortised, no copy per segment.
+  if (kept_skip_ >= kept_.size() / 2) {
+    kept_.erase(0, kept_skip_);
+    kept_skip_ = 0;
+  }
+}
+
+void TcpReassembler::clear_kept() {
+  kept_.clear();
+  kept_skip_ = 0;
+  // An idle session keeps at most a small buffer (memory per tracked session).
+  if (kept_.capacity() > 256) std::string().swap(kept_);
+}
+
 void TcpReassembler::keep(std::string_view bytes) {
-  // Called before next_ moves past `bytes`: kept_ ends at next_.
+  // Called before next_ moves past `bytes`: kept() ends at next_.
   if (max_kept_ == 0) return;
   if (bytes.size() >= max_kept_) {
     forgotten_until_ = next_ + bytes.size() - max_kept_;
     kept_.assign(bytes.substr(bytes.size() - max_kept_));
+    kept_skip_ = 0;
     return;
   }
   const size_t room = max_kept_ - bytes.size();
-  if (kept_.size() > room) {  // the oldest are forgotten before the receiver acknowledged them
-    const size_t n = kept_.size() - room;
-    forgotten_until_ = next_ - kept_.size() + n;
-    kept_.erase(0, n);
+  if (const size_t size = kept().size(); size > room) {
+    // The oldest are forgotten before the receiver acknowledged them.
+    const size_t n = size - room;
+    forgotten_until_ = next_ - size + n;
+    forget_kept_front(n);
   }
   kept_.append(bytes);
 }
 
 void TcpReassembler::acknowledged(uint64_t acked) {
   if (acked >= forgotten_until_) forgotten_until_ = 0;
-  if (!initialized_ || kept_.empty()) return;
-  const uint64_t kept_from = next_ - kept_.size();
+  if (!initialized_ || kept().empty()) return;
+  const uint64_t kept_from = next_ - kept().size();
   if (acked <= kept_from) return;
-  if (acked >= next_) {
-    kept_.clear();
-    // An idle session keeps at most a small buffer (memory per tracked session).
-    if (kept_.capacity() > 256) std::string().swap(kept_);
-    return;
-  }
-  kept_.erase(0, static_cast<size_t>(acked - kept_from));
+  if (acked >= next_) return clear_kept();
+  forget_kept_front(static_cast<size_t>(acked - kept_from));
 }
 
 std::string_view TcpReassembler::judged(uint64_t from, size_t length) const {
-  const uint64_t kept_from = next_ - kept_.size();
+  const uint64_t kept_from = next_ - kept().size();
   if (from < kept_from || from + length > next_) return {};
-  return std::string_view(kept_).substr(static_cast<size_t>(from - kept_from), length);
+  return kept().substr(static_cast<size_t>(from - kept_from), length);
 }
 
 void TcpReassembler::compare_with_kept(uint64_t start, std::string_view old_copy,
@@ -64,12 +77,12 @@ void TcpReassembler::compare_with_kept(uint64_t start, std::string_view old_copy
   // Bytes before the stream's first one were never part of it (the old connection of a reused
   // port, or older than a pickup): nothing says what the receiver made of them.
   if (start < forgotten_until_ || start < first_) report.unverifiable = true;
-  const uint64_t kept_from = next_ - kept_.size();
+  const uint64_t kept_from = next_ - kept().size();
   const uint64_t end = start + old_copy.size();
   if (end <= kept_from) return;
   const uint64_t from = std::max(start, kept_from);
   const std::string_view mine = old_copy.substr(static_cast<size_t>(from - start));
-  const std::string_view kept = std::string_view(kept_).substr(static_cast<size_t>(from - kept_from), mine.size());
+  const std::string_view kept = this->kept().substr(static_cast<size_t>(from - kept_from), mine.size());
   size_t first = 0;
   while (first < mine.size() && mine[first] == kept[first]) ++first;
   if (first == mine.size()) return;
@@ -95,7 +108,7 @@ uint64_t TcpReassembler::skip_gap(uint64_t acked) {
   const uint64_t skipped = target - next_;
   next_ = target;
   // The hole was never judged: no copy of it can be checked.
-  kept_.clear();
+  clear_kept();
   forgotten_until_ = target;
   return skipped;
 }

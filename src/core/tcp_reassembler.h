@@ -84,7 +84,7 @@ class TcpReassembler {
   // The judged (delivered) bytes from stream position `from`, `length` of them; empty when they
   // are not all kept.
   std::string_view judged(uint64_t from, size_t length) const;
-  size_t kept_bytes() const { return kept_.size(); }
+  size_t kept_bytes() const { return kept().size(); }
 
   // The peer acknowledged bytes up to `acked` (widened) that never passed here: the capture lost
   // them or they bypassed the gateway. Moves past the hole (never past buffered bytes) and
@@ -137,8 +137,13 @@ class TcpReassembler {
   bool initialized_ = false;
   uint64_t next_ = 0;
   uint64_t first_ = 0;  // the stream's first byte (start_at)
-  // Delivered bytes not yet acknowledged: kept_[0] is at stream position next_ - kept_.size().
+  // Delivered bytes not yet acknowledged: kept() (kept_ past its first kept_skip_ bytes, which
+  // are dropped lazily so forgetting the oldest costs no copy each time) ends at next_.
+  std::string_view kept() const { return std::string_view(kept_).substr(kept_skip_); }
+  void forget_kept_front(size_t n);
+  void clear_kept();
   std::string kept_;
+  size_t kept_skip_ = 0;
   uint64_t forgotten_until_ = 0;  // kept bytes before this were dropped unacknowledged (bound)
   size_t ooo_bytes_ = 0;
   std::vector<Pending> pending_;  // sorted by seq, non-overlapping

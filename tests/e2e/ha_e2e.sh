@@ -99,7 +99,9 @@ run_suite() {
     ha_nat "$r" || return 1
     if [ "$mode" = ftpgate ]; then
       ha_in "$r" "$repo/scripts/rules.sh" load --ports 21,2121 --queue 0 --helper sane --form auto > /dev/null || return 1
-      printf 'queue = 0\nports = 21,2121\nstatus_socket = %s\n' "$HA_DIR/$r/ftpgate.sock" > "$HA_DIR/$r/ftpgate.conf"
+      # The identity case's policy (ha_identity_client.py): STAT for anonymous only.
+      printf 'queue = 0\nports = 21,2121\nstatus_socket = %s\nrule = allow verb STAT user anonymous\nrule = deny verb STAT\n' \
+        "$HA_DIR/$r/ftpgate.sock" > "$HA_DIR/$r/ftpgate.conf"
       ip netns exec "$HA$r" "$ftpgate" run --config "$HA_DIR/$r/ftpgate.conf" > "$HA_DIR/$r/ftpgate.log" 2>&1 &
       disown $!
     else
@@ -121,6 +123,13 @@ run_suite() {
   # Phase A: negotiated on r1, used through r2 after r1's keepalived stops.
   local c tags=()
   for c in "${phase_a_cases[@]}"; do read -ra w <<< "$c"; start_client "${w[@]}"; tags+=("${w[0]}"); done
+  local identity_pid=""
+  if [ "$mode" = ftpgate ]; then
+    ip netns exec "${HA}c" /usr/bin/python3 "$here/ha_identity_client.py" 10.71.2.10 10.71.1.10 "$HA_DIR/out" \
+      > "$HA_DIR/out/identity.out" 2>&1 &
+    identity_pid=$!
+    wait_ready identity
+  fi
   wait_ready "${tags[@]}"
   local r2_before; r2_before=$(ha_primary_count r2)
   ha_stop_keepalived r1
@@ -128,6 +137,7 @@ run_suite() {
   for c in "${tags[@]}"; do touch "$HA_DIR/out/$c.go"; done
   finish_cases "$mode" "${tags[@]}"
   [ "$mode" = ftpgate ] && check_counters_after_failover
+  [ -n "$identity_pid" ] && check_identity_after_failover "$identity_pid"
 
   # Phase B: failback. Sessions negotiated on r2 go on through r1; two PASVs go through r2
   # and their 227s, late, through r1.
@@ -145,6 +155,22 @@ run_suite() {
   [ "$mode" = ftpgate ] && check_counters_after_failback
   rm -rf "/tmp/ftpgate-ha-last-$mode"; cp -r "$HA_DIR" "/tmp/ftpgate-ha-last-$mode" 2> /dev/null || true
   ha_down
+}
+
+# The user is known to the router that saw the login; the new primary picked the session up
+# and cannot know it, so `allow verb STAT user anonymous` no longer matches and `deny verb STAT`
+# does: fail closed (README, Enforcement that holds).
+check_identity_after_failover() {  # pid
+  touch "$HA_DIR/out/identity.go"
+  wait "$1"
+  local before after
+  before=$(awk '/^before:/ {print $2}' "$HA_DIR/out/identity.out")
+  after=$(awk '/^after:/ {print $2}' "$HA_DIR/out/identity.out")
+  if [ "${before:0:1}" = 2 ]; then ok "identity: STAT allowed for anonymous through r1 ($before)"
+  else bad "identity: STAT through r1: $(cat "$HA_DIR/out/identity.out")"; fi
+  if [ "$after" = reset ] && grep -q 'policy deny rule line 5 "deny verb STAT"' "$HA_DIR/r2/ftpgate.log"; then
+    ok "identity: after the failover r2 cannot know the user: STAT denied (fail closed), connection reset"
+  else bad "identity after failover: $(cat "$HA_DIR/out/identity.out"); r2: $(grep '^policy' "$HA_DIR/r2/ftpgate.log" | tail -2)"; fi
 }
 
 # `ftpgate ha check` on a node of this lab passes, and names what is wrong when the sync
