@@ -36,8 +36,16 @@ class StreamReader {
  public:
   StreamReader(Direction dir, const Policy& policy)
       : dir_(dir),
-        tcp_(policy.max_out_of_order_bytes, policy.max_unacked_bytes),
+        tcp_(policy.max_out_of_order_bytes, kept_bytes_limit(dir, policy)),
         lines_(policy.max_line_length) {}
+
+  // Judged bytes are kept to check later copies in the client's direction, where commands are
+  // judged; in the server's only when the policy acts on replies (masks, strict): an idle
+  // session then holds no copy of the last reply its client has not acknowledged yet.
+  static uint32_t kept_bytes_limit(Direction dir, const Policy& policy) {
+    const bool judged = dir == Direction::kToServer || policy.mask_banner || policy.mask_syst || policy.strict;
+    return judged ? policy.max_unacked_bytes : 0;
+  }
 
   // Where this segment's data starts (after a SYN's own sequence number). Starts the stream at
   // a SYN, or at the first payload of a connection picked up mid-stream (the kernel's

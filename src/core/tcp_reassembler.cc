@@ -19,7 +19,7 @@ void TcpReassembler::start_at(uint32_t seq) {
 }
 
 void TcpReassembler::forget_kept_front(size_t n) {
-  kept_skip_ += n;
+  kept_skip_ += static_cast<uint32_t>(n);
   // Compacted once the dropped head outweighs what is kept: amortised, no copy per segment.
   if (kept_skip_ >= kept_.size() / 2) {
     kept_.erase(0, kept_skip_);
@@ -28,10 +28,9 @@ void TcpReassembler::forget_kept_front(size_t n) {
 }
 
 void TcpReassembler::clear_kept() {
-  kept_.clear();
+  // Everything acknowledged: an idle session holds no buffer (memory per tracked session).
+  std::string().swap(kept_);
   kept_skip_ = 0;
-  // An idle session keeps at most a small buffer (memory per tracked session).
-  if (kept_.capacity() > 256) std::string().swap(kept_);
 }
 
 void TcpReassembler::keep(std::string_view bytes) {

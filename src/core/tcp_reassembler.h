@@ -143,7 +143,7 @@ class TcpReassembler {
   void forget_kept_front(size_t n);
   void clear_kept();
   std::string kept_;
-  size_t kept_skip_ = 0;
+  uint32_t kept_skip_ = 0;
   uint64_t forgotten_until_ = 0;  // kept bytes before this were dropped unacknowledged (bound)
   size_t ooo_bytes_ = 0;
   std::vector<Pending> pending_;  // sorted by seq, non-overlapping
