@@ -9,6 +9,13 @@
 //            first copy the receiver never took) leaves with the judged bytes put back
 //   urgent   the URG flag and pointer are cleared: a receiver without SO_OOBINLINE takes the
 //            urgent byte out of the stream, so the verb it reads would not be the one judged
+// Why drop and not hold an out-of-order segment (as Cisco's normalizer queues 3): a held
+// packet's bytes would be judged later, from the buffered copy, and whichever copy the receiver
+// ends up with (Linux's out-of-order queue keeps a later, longer one) must then be proven equal;
+// dropping keeps one rule, "only in-order bytes pass", at the price of one retransmission on a
+// control channel that rarely reorders. Why restore and not drop a differing copy: the sender
+// retransmits the same bytes forever, so dropping would stall an honest connection whose first
+// copy was damaged on the way; putting the judged bytes back makes every copy agree.
 #include <cstdint>
 #include <string>
 

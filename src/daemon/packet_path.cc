@@ -54,7 +54,16 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
                                PacketDecision& out) {
   out = PacketDecision{};
   DecodeResult d = decode_ip_packet(packet);
-  if (d.status != DecodeStatus::kOk) return d.status;
+  if (d.status != DecodeStatus::kOk) {
+    // The rules queue only TCP of the FTP ports; a packet ftpgate cannot read (more IPv6
+    // extension headers than it walks, a malformed header) cannot be judged: while the policy
+    // guards, it does not pass.
+    if (engine_.policy().guarded()) {
+      out.fate = PacketDecision::Fate::kDrop;
+      ++counters_.undecodable_dropped;
+    }
+    return d.status;
+  }
   TcpSegment seg = d.segment;
   ControlFlow flow;
   Direction dir;

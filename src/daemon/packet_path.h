@@ -55,6 +55,8 @@ struct PacketDecision {
   X(denied_lines_neutralised, "policy_lines_neutralised_total")                                 \
   X(denied_lines_dropped, "policy_lines_dropped_total")                                         \
   X(denied_session_drops, "policy_session_packets_dropped_total")                               \
+  /* a queued packet ftpgate could not decode, dropped while the policy guards */              \
+  X(undecodable_dropped, "guard_undecodable_dropped_total")                                     \
   /* bytes after a denied line in its segment, sent on as spaces (no line end) */               \
   X(denied_tails_blanked, "policy_denied_tails_blanked_total")                                  \
   X(masked_segments, "masked_segments_total")   /* mask_banner / mask_syst applied */           \

@@ -341,5 +341,29 @@ TEST(InlineGuard, ARetransmissionOfADeniedSessionsBytesIsDropped) {
   EXPECT_EQ(w.send_at(true, at, "DELE a\r\n").fate, Fate::kDrop);
 }
 
+TEST(InlineGuard, APacketThatCannotBeDecodedIsDroppedWhileGuarding) {
+  // Nine IPv6 destination-options headers before TCP: more than the decoder walks.
+  std::string v6(40, '\0');
+  v6[0] = 0x60;
+  v6[6] = 60;  // next header: destination options
+  const IpAddress src = ip("2001:db8:1::2"), dst = ip("2001:db8:2::2");
+  std::string opts;
+  for (int i = 0; i < 9; ++i) opts += std::string{static_cast<char>(i < 8 ? 60 : 6), 0, 1, 4, 0, 0, 0, 0};
+  const std::string tcp = testing::build_tcp_packet(src, dst, 40000, 21, 1000, 1, kData, "DELE x\r\n").substr(40);
+  const std::string body = opts + tcp;
+  v6[4] = static_cast<char>(body.size() >> 8);
+  v6[5] = static_cast<char>(body.size() & 0xff);
+  for (int i = 0; i < 16; ++i) {
+    v6[8 + i] = static_cast<char>(src.bytes()[i]);
+    v6[24 + i] = static_cast<char>(dst.bytes()[i]);
+  }
+  for (const bool guarded : {true, false}) {
+    Lab lab(guarded ? deny_dele() : Policy{});
+    PacketDecision d;
+    lab.path.judge(QueuedId{0, 1}, v6 + body, lab.now, d);
+    EXPECT_EQ(d.fate, guarded ? Fate::kDrop : Fate::kAccept);
+  }
+}
+
 }  // namespace
 }  // namespace ftpgate
