@@ -150,7 +150,7 @@ void Engine::expire(Micros now) {
     const Micros idle_limit = s.enforced()       ? policy_.denied_session_timeout
                               : !s.established() ? std::min(policy_.session_idle_timeout, policy_.unestablished_timeout)
                                                  : policy_.session_idle_timeout;
-    if (s.reset_ended(now, policy_)) {
+    if (s.linger_ended(now, policy_)) {
       end_session(it, SessionEvent::kClosed, now);
     } else if (now - s.last_seen() >= idle_limit) {
       end_session(it, SessionEvent::kExpired, now);

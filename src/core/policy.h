@@ -89,9 +89,11 @@ struct Policy {
   // ... one whose handshake never completed (no SYN-ACK seen) after this, as conntrack's
   // SYN_SENT (120 s); when the table is full, the oldest of these makes room for a new one.
   Micros unestablished_timeout = 120'000'000;
-  // ... one that saw an RST after this, unless more data comes (then the RST was one the
-  // receiver discarded: out of window, bad checksum, and the session goes on).
-  Micros reset_linger = 10'000'000;
+  // ... one that saw an RST off the next sequence number (or, while the policy guards, any RST
+  // or FIN both ways) after this, unless more data comes: then the receiver never took it
+  // (outside its window, lost after the router) and the session goes on. Longer than
+  // conntrack's CLOSE (10 s) and TIME_WAIT (120 s), so the connection's conntrack is gone first.
+  Micros reset_linger = 130'000'000;
 };
 
 }  // namespace ftpgate

@@ -202,20 +202,22 @@ Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micro
   if (seg.has(tcp_flags::kRst)) {
     // RFC 5961 3.2: a receiver resets the connection only for an RST at exactly the next
     // sequence number it expects; one elsewhere in its window gets a challenge ACK, one
-    // outside it is discarded. An RST at the sender's next byte ends the session; any other
-    // must not make us forget the stream (a forged RST between "DE" and "LE x" would have the
-    // rest read as a new line): that session ends after reset_linger unless more data comes.
+    // outside it is discarded. Any other RST must not make us forget the stream (a forged RST
+    // between "DE" and "LE x" would have the rest read as a new line): the session lingers
+    // (Engine::expire ends it after reset_linger unless more data comes). While the policy
+    // guards, so does an exact one: it may be lost after the router, and the server's
+    // connection goes on.
     const StreamReader& sender = reader(dir);
-    if (!sender.initialized() || sender.widen(seg.seq) == sender.next()) {
+    const bool exact = !sender.initialized() || sender.widen(seg.seq) == sender.next();
+    if (exact && !ctx.policy.guarded()) {
       out.state = State::kClosed;
       return out;
     }
-    if (!reset_seen_) reset_at_ = now;
-    reset_seen_ = true;
+    start_closing(now);
     return out;
   }
-  if (reset_seen_ && !seg.payload.empty()) {
-    reset_seen_ = false;
+  if (closing_ && !seg.payload.empty()) {
+    closing_ = false;
     ++ctx.counters.resets_not_taken;
   }
   // The guard watches the client's stream while the policy refuses what it cannot judge.
@@ -267,7 +269,12 @@ Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micro
     read_payload(dir, data_seq, payload, guard, lines, now, ctx, out.verdict);
   }
   if (seg.has(tcp_flags::kFin) && !out.verdict.drop) s.note_fin(data_seq, payload.size());
-  out.state = (to_server_.fin() && to_client_.fin()) ? State::kClosed : State::kOpen;
+  if (to_server_.fin() && to_client_.fin()) {
+    // FIN both ways ends the session; while guarding it lingers too (a FIN may be lost after
+    // the router).
+    if (!ctx.policy.guarded()) out.state = State::kClosed;
+    else start_closing(now);
+  }
   return out;
 }
 
@@ -313,6 +320,11 @@ void Session::drop(SegmentVerdict& v, Reason why, SessionContext& ctx) {
   if (!v.drop) ++ctx.counters.guard_drops;
   v.drop = true;
   v.why = why;
+}
+
+void Session::start_closing(Micros now) {
+  if (!closing_) closing_since_ = now;
+  closing_ = true;
 }
 
 bool Session::refuse_unjudged(Reason why, std::string_view line, Micros now, SessionContext& ctx) {

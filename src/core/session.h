@@ -61,10 +61,11 @@ class Session {
 
   // The server answered the handshake (SYN-ACK or data seen from it).
   bool established() const { return to_client_.initialized(); }
-  // An RST was seen and no data since: the session ends once policy.reset_linger has passed
-  // (a receiver discards an RST outside its window, and the connection goes on).
-  bool reset_ended(Micros now, const Policy& policy) const {
-    return reset_seen_ && now - reset_at_ >= policy.reset_linger;
+  // An RST (or, while guarding, the FINs) was seen and no data since: the session ends once
+  // policy.reset_linger has passed (the receiver may never have taken it: the connection goes
+  // on, and its next bytes must not be read as a new session's first line).
+  bool linger_ended(Micros now, const Policy& policy) const {
+    return closing_ && now - closing_since_ >= policy.reset_linger;
   }
 
   const ControlFlow& flow() const { return flow_; }
@@ -99,6 +100,7 @@ class Session {
   // The client's bytes that reached us cannot be judged (a gap, a line no reading fits): with
   // the guard on, the session is refused like a denied command.
   bool refuse_unjudged(Reason why, std::string_view line, Micros now, SessionContext& ctx);
+  void start_closing(Micros now);
   // The segment must not pass (counted once per segment).
   Outcome& drop(Outcome& out, Reason why, SessionContext& ctx);
   void drop(SegmentVerdict& v, Reason why, SessionContext& ctx);
@@ -118,8 +120,8 @@ class Session {
   bool enforced_ = false;
   uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
   bool transfer_started_ = false;  // a 1xx answered the oldest transfer command already
-  bool reset_seen_ = false;
-  Micros reset_at_ = 0;
+  bool closing_ = false;
+  Micros closing_since_ = 0;
   std::unique_ptr<SessionExtension> extension_;
 };
 

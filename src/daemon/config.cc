@@ -245,7 +245,7 @@ constexpr Key kKeys[] = {
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_unacked_bytes, 0, 1u << 24), "0-16777216"); }},
     {"unestablished_timeout", "seconds a session whose handshake never completed is kept", "120",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.unestablished_timeout, 3600), "1-3600 seconds"); }},
-    {"reset_linger_ms", "how long a session outlives an RST off the next sequence number (ended unless data follows)", "10000",
+    {"reset_linger_ms", "how long a session outlives an RST off the next sequence number (guarding: any RST, FIN) unless data follows", "130000",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.policy.reset_linger, 600'000), "1-600000 ms"); }},
     {"fail_closed", "yes: no fail-open (queue bound without it, daemon faults drop); pair with rules.sh --fail-closed", "no",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.fail_closed), "yes or no"); }},

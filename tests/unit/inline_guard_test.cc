@@ -58,11 +58,35 @@ TEST(InlineGuard, AForgedResetOutsideTheWindowDoesNotEndTheSession) {
   EXPECT_EQ(lab.path.engine().counters().commands_denied, 1u);
 }
 
-TEST(InlineGuard, AResetAtTheNextSequenceNumberEndsTheSession) {
-  Lab lab(deny_dele());
+TEST(InlineGuard, AResetAtTheNextSequenceNumberEndsTheSessionWithoutDenyRules) {
+  Lab lab(with_rules({"log verb RETR"}));
   Wire w(lab, "198.51.100.2", "203.0.113.2");
   w.send(true, "NOOP\r\n");
   w.send(true, "", tcp_flags::kRst);
+  EXPECT_EQ(lab.path.engine().session_count(), 0u);
+}
+
+TEST(InlineGuard, WhileGuardingEvenAnExactResetOnlyStartsTheLinger) {
+  // The RST may be lost after the router (the server keeps its connection): "DE", RST, then
+  // "LE important.txt" must still be read as one line.
+  Lab lab(deny_dele());
+  Wire w(lab, "198.51.100.2", "203.0.113.2");
+  w.send(true, "DE");
+  w.send(true, "", tcp_flags::kRst);
+  EXPECT_EQ(lab.path.engine().session_count(), 1u);
+  EXPECT_EQ(w.send(true, "LE important.txt\r\n").fate, Fate::kDrop);
+  EXPECT_EQ(lab.path.engine().counters().commands_denied, 1u);
+}
+
+TEST(InlineGuard, WhileGuardingFinsBothWaysOnlyStartTheLinger) {
+  Lab lab(deny_dele());
+  Wire w(lab, "198.51.100.2", "203.0.113.2");
+  w.send(true, "DE");
+  w.send(true, "", tcp_flags::kFin | tcp_flags::kAck);
+  w.send(false, "", tcp_flags::kFin | tcp_flags::kAck);
+  EXPECT_EQ(lab.path.engine().session_count(), 1u);
+  lab.now += lab.policy.reset_linger;
+  lab.path.engine().expire(lab.now);
   EXPECT_EQ(lab.path.engine().session_count(), 0u);
 }
 
