@@ -55,6 +55,8 @@ namespace ftpgate {
   X(kCopyDiffers, "copy_differs", kAnomaly)                                                      \
   /* a copy of bytes no longer kept (policy.max_unacked_bytes): cannot be checked */             \
   X(kUnverifiableCopy, "unverifiable_copy", kAnomaly)                                            \
+  /* a segment of one side that came in on the other side's interface (forged in its name) */  \
+  X(kWrongInterface, "wrong_interface", kAnomaly)                                                \
   /* a SYN carrying data (the receiver takes it only with TCP Fast Open) */                      \
   X(kSynWithData, "syn_with_data", kAnomaly)                                                     \
   /* a line the guard could not judge: the session is refused as a denied command is */          \

@@ -199,6 +199,15 @@ Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micro
   Outcome out;
   last_seen_ = now;
   if (enforced_) return out;  // denied: the daemon drops what still comes, and remembers it
+  if (seg.ingress != 0) {
+    uint32_t& bound = ingress_[dir == Direction::kToServer ? 0 : 1];
+    if (bound == 0) {
+      bound = seg.ingress;
+    } else if (bound != seg.ingress) {
+      report(dir, Reason::kWrongInterface, {}, now, ctx);
+      if (ctx.policy.guarded()) return drop(out, Reason::kWrongInterface, ctx);
+    }
+  }
   if (seg.has(tcp_flags::kRst)) {
     // RFC 5961 3.2: a receiver resets the connection only for an RST at exactly the next
     // sequence number it expects; one elsewhere in its window gets a challenge ACK, one

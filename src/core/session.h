@@ -120,6 +120,10 @@ class Session {
   bool enforced_ = false;
   uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
   bool transfer_started_ = false;  // a 1xx answered the oldest transfer command already
+  // The interface each direction's first segment came in on (0: not known yet): a segment in
+  // the server's name that comes in from the client's side is forged (the router's reverse
+  // path filter, loose by default, lets it through).
+  uint32_t ingress_[2] = {0, 0};
   bool closing_ = false;
   Micros closing_since_ = 0;
   std::unique_ptr<SessionExtension> extension_;

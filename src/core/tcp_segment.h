@@ -27,6 +27,8 @@ struct TcpSegment {
   std::string_view payload;  // TCP payload, points into the caller's packet buffer
   // Where the payload starts inside the decoded packet (for rewriting in place).
   size_t payload_offset = 0;
+  // The interface the router received it on (NFQA_IFINDEX_INDEV), 0 where unknown (replay).
+  uint32_t ingress = 0;
 
   bool has(uint8_t flag) const { return (flags & flag) != 0; }
 };

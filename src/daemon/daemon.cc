@@ -349,7 +349,7 @@ int run_daemon(DaemonOptions options) {
             try {
               PacketDecision d;
               ct->offer_queued(p.conntrack);
-              const DecodeStatus decoded = path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d);
+              const DecodeStatus decoded = path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d, p.indev);
               ct->offer_queued(nullptr);
               if (decoded != DecodeStatus::kOk) ++dc.undecodable;
               settle_held(d.release, true);

@@ -51,7 +51,7 @@ EditResult edit_payload(const std::vector<SegmentEdit>& edits, Direction dir, ui
 }  // namespace
 
 DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
-                               PacketDecision& out) {
+                               PacketDecision& out, uint32_t ingress) {
   out = PacketDecision{};
   DecodeResult d = decode_ip_packet(packet);
   if (d.status != DecodeStatus::kOk) {
@@ -65,6 +65,7 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
     return d.status;
   }
   TcpSegment seg = d.segment;
+  seg.ingress = ingress;
   ControlFlow flow;
   Direction dir;
   if (!engine_.classify(seg, flow, dir)) {

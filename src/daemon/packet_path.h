@@ -72,7 +72,9 @@ class PacketPath {
              const NatSettings& nat)
       : engine_(policy, control_ports, gateway), gateway_(gateway), nat_(nat) {}
 
-  DecodeStatus judge(QueuedId id, std::string_view packet, Micros now, PacketDecision& out);
+  // `ingress`: the interface the packet came in on (0: unknown).
+  DecodeStatus judge(QueuedId id, std::string_view packet, Micros now, PacketDecision& out,
+                     uint32_t ingress = 0);
   // Held packets whose time is up, and those of sessions that ended (to accept unchanged).
   std::vector<QueuedId> release_expired(Micros now);
   // HA takeover: every session is forgotten (picked up afresh by its next segment, from what

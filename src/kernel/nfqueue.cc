@@ -80,6 +80,7 @@ int parse_packet(const nlmsghdr* nlh, void* data) {
     ++c->stats->malformed;  // judged as undecodable: accepted
   }
   p.conntrack = attr[NFQA_CT];
+  if (attr[NFQA_IFINDEX_INDEV] != nullptr) p.indev = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
   c->out->push_back(p);
   return MNL_CB_OK;
 }

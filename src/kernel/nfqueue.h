@@ -21,6 +21,7 @@ struct QueuedPacket {
   uint16_t queue = 0;
   std::string_view payload;         // the IP packet; valid until the next read
   const nlattr* conntrack = nullptr;  // NFQA_CT (with the conntrack glue), same lifetime
+  uint32_t indev = 0;  // NFQA_IFINDEX_INDEV: the interface it came in on (0: not given)
 };
 
 // X(field, "metric_name")

@@ -389,5 +389,30 @@ TEST(InlineGuard, APacketThatCannotBeDecodedIsDroppedWhileGuarding) {
   }
 }
 
+TEST(InlineGuard, ASegmentInTheServersNameFromTheClientsSideIsDropped) {
+  // A raw-socket client forges a 230 (or an ACK, an RST) from the server's address; a loose
+  // reverse-path filter lets it through, but it comes in on the client's interface.
+  Lab lab(with_rules({"allow verb STOR user alice", "deny verb STOR"}));
+  const IpAddress client = ip("198.51.100.2"), server = ip("203.0.113.2");
+  constexpr uint32_t kInside = 3, kOutside = 4;
+  auto judge = [&](bool to_server, uint32_t seq, uint32_t ack, uint8_t flags, const std::string& p,
+                   uint32_t ingress) {
+    const std::string pkt = to_server ? testing::build_tcp_packet(client, server, 40000, 21, seq, ack, flags, p)
+                                      : testing::build_tcp_packet(server, client, 21, 40000, seq, ack, flags, p);
+    PacketDecision d;
+    lab.path.judge(QueuedId{0, lab.next_id++}, pkt, lab.now, d, ingress);
+    return d;
+  };
+  judge(true, 1000, 0, tcp_flags::kSyn, "", kInside);
+  judge(false, 5000, 1001, tcp_flags::kSyn | tcp_flags::kAck, "", kOutside);
+  judge(true, 1001, 5001, kData, "USER alice\r\n", kInside);
+  judge(false, 5001, 1013, kData, "331 ok\r\n", kOutside);
+  // The forged "230" in the server's name, from inside: dropped, believed by nobody.
+  EXPECT_EQ(judge(false, 5009, 1013, kData, "230 in\r\n", kInside).fate, Fate::kDrop);
+  EXPECT_EQ(lab.path.engine().counters().reasons[static_cast<size_t>(Reason::kWrongInterface)], 1u);
+  const PacketDecision d = judge(true, 1013, 5009, kData, "STOR f\r\n", kInside);
+  EXPECT_EQ(payload_of(d.packet), "NOOP  \r\n");  // alice was never accepted
+}
+
 }  // namespace
 }  // namespace ftpgate
