@@ -23,7 +23,7 @@ trap cleanup EXIT
 [ "${KEEP_LAB:-0}" = 1 ] && trap - EXIT
 lab_up
 lab_start_vsftpd 4 21
-in_router bash "$here/rules.sh" load --ports 21 --queue 0 --helper sane --form auto > /dev/null
+in_router bash "$here/rules.sh" load --standalone --ports 21 --queue 0 --helper sane --form auto > /dev/null
 
 # One round of one contender: its capture files are $LAB_DIR/cap-R-I-{rc,rs}.pcap.
 run_one() {  # round index binary

@@ -55,7 +55,7 @@ in_server "$bin/rr_tool" server "$SERVER4" 2122 > /dev/null 2>&1 &
 lab_wait_listen 2121; lab_wait_listen 2122; lab_wait_listen 2123
 stats=/tmp/ftpgate-bench-stats; rm -rf "$stats"; mkdir -p "$stats"  # kept after the run
 
-rules() { in_router bash "$here/rules.sh" load --ports 2121,2122,2123 "$@" > /dev/null; }
+rules() { in_router bash "$here/rules.sh" load --standalone --ports 2121,2122,2123 "$@" > /dev/null; }
 start() {  # command...: runs it in the router namespace as $consumer
   ip netns exec "${LAB}r" "$@" > "$LAB_DIR/consumer.log" 2>&1 & consumer=$!
   for _ in $(seq 50); do grep -q "running\|bound" "$LAB_DIR/consumer.log" 2> /dev/null && break; sleep 0.05; done

@@ -45,8 +45,8 @@ after() {
   else echo "      after the flood: a new passive transfer FAILED"; return 1; fi
 }
 echo "flood: $conns control connections x ${secs}s, each sending NOOP / reading 200 back to back"
-in_router bash "$here/rules.sh" load --ports 21,2121 --queue 0 --helper sane --no-queue > /dev/null
+in_router bash "$here/rules.sh" load --standalone --ports 21,2121 --queue 0 --helper sane --no-queue > /dev/null
 flood "no queue"
-in_router bash "$here/rules.sh" load --ports 21,2121 --queue 0 --helper sane > /dev/null
+in_router bash "$here/rules.sh" load --standalone --ports 21,2121 --queue 0 --helper sane > /dev/null
 run_ftpgate "$qlen"; flood "ftpgate, kernel queue limit $qlen"; report; after; stop_ftpgate
 run_ftpgate 16; flood "ftpgate, kernel queue limit 16 (overflows)"; report; after; stop_ftpgate

@@ -25,8 +25,8 @@ lab_start_vsftpd 4 21
 lab_start_vsftpd 6 21
 in_router "$ftpgate" check | sed 's/^/   /'
 
-say "router rules: forward policy drop; control connections get the inert 'sane' helper and go to NFQUEUE 0"
-in_router bash "$top/scripts/rules.sh" load --ports 21 --queue 0 --helper sane
+say "router rules (rules.sh --standalone: the lab router's whole firewall): forward policy drop; control connections get the inert 'sane' helper and go to NFQUEUE 0"
+in_router bash "$top/scripts/rules.sh" load --standalone --ports 21 --queue 0 --helper sane
 
 fetch() {  # label, curl options, url
   local label=$1 opts=$2 url=$3

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
-#   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables]
-#                   [--no-queue] [--ctmark 0x01000000] [--enforce-mark 0x40000000] [--audit]
-#                   [--fail-closed]
+#   rules.sh load   [--standalone | --queue-only] [--ports 21,2121] [--queue 0|0-3]
+#                   [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables] [--no-queue]
+#                   [--ctmark 0x01000000] [--enforce-mark 0x40000000] [--audit] [--fail-closed]
 #   rules.sh unload
 #   rules.sh status
-# --form nft      everything in nftables, queueing with the nft `queue` statement
-# --form iptables nftables for filtering and helpers, iptables-nft -j NFQUEUE for queueing
-#                 (this is what kernels without CONFIG_NFT_QUEUE need)
+# (default)       beside your own firewall, deciding nothing else: table inet ftpgate whose
+#                 forward chain has policy accept; it attaches the helper to FTP control
+#                 connections, queues their packets, resets connections ftpgate's policy
+#                 denied, drops FTP control packets conntrack finds invalid, and accepts the
+#                 data connections ftpgate expects (your firewall must accept ct state related)
+# --standalone    the router's whole forward firewall: policy drop; established connections,
+#                 new FTP control connections, ICMP errors and ftpgate's data connections pass
+# --queue-only    only the queueing of FTP control packets, for a ruleset that includes
+#                 rules/ftpgate-include.nft on a kernel without the nft queue statement
+# --form nft      queueing with the nft `queue` statement
+# --form iptables queueing with iptables-nft -j NFQUEUE (kernels without CONFIG_NFT_QUEUE)
 # --form auto     nft if the kernel accepts the queue statement, else iptables
 # --no-queue      no queueing at all (for the kernel-helper reference: --helper ftp --no-queue)
 # --audit         also queue the SYN, FIN and RST segments of FTP data connections (a few per
@@ -22,22 +30,31 @@ here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
 
 ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000; audit=0
-bypass=1
+bypass=1; mode=beside
 cmd=${1:-}; shift || true
+value() {  # OPTION ARGS...: the option's value, or why there is none
+  if [ $# -lt 2 ] || [[ $2 == --* ]] || [ -z "$2" ]; then
+    echo "rules.sh: $1 needs a value (rules.sh with no arguments prints the usage)" >&2; exit 2
+  fi
+  printf '%s' "$2"
+}
 while [ $# -gt 0 ]; do
   case $1 in
-    --ports) ports=$2; shift 2 ;;
-    --queue) queue=$2; shift 2 ;;
-    --helper) helper=$2; shift 2 ;;
-    --form) form=$2; shift 2 ;;
+    --ports) ports=$(value "$@") || exit 2; shift 2 ;;
+    --queue) queue=$(value "$@") || exit 2; shift 2 ;;
+    --helper) helper=$(value "$@") || exit 2; shift 2 ;;
+    --form) form=$(value "$@") || exit 2; shift 2 ;;
     --no-queue) with_queue=0; shift ;;
-    --ctmark) ctmark=$2; shift 2 ;;
-    --enforce-mark) enforce=$2; shift 2 ;;  # as ftpgate's enforce_mark
+    --ctmark) ctmark=$(value "$@") || exit 2; shift 2 ;;
+    --enforce-mark) enforce=$(value "$@") || exit 2; shift 2 ;;  # as ftpgate's enforce_mark
     --audit) audit=1; shift ;;
     --fail-closed) bypass=0; shift ;;
+    --standalone) mode=standalone; shift ;;
+    --queue-only) mode=queue-only; shift ;;
     *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+[[ $ports =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "rules.sh: --ports takes port numbers separated by commas (21,2121), not '$ports'" >&2; exit 2; }
 
 helper_registered() {  # a ct helper object of type "ftpgate" loads only once it is registered
   printf 'table inet ftpgate_probe { ct helper h { type "ftpgate" protocol tcp; l3proto inet; }; }\n' |
@@ -77,12 +94,28 @@ load() {
 		ct status expected ct mark and $ctmark == $ctmark tcp flags & (syn | fin | rst) != 0 queue $nft_q bypass"
   fi
   unload
-  local rendered line
-  rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" -e "s/@ENFORCE@/$enforce/g" "$rules_dir/ftpgate.nft.in" |
-    while IFS= read -r line; do  # QUEUE stands on a line of its own: that line, whole
-      if [[ $line =~ ^[[:space:]]*@QUEUE@[[:space:]]*$ ]]; then printf '%s\n' "$queue_stmt"; else printf '%s\n' "$line"; fi
-    done)
-  if ! printf '%s\n' "$rendered" | nft -f - 2> "${TMPDIR:-/tmp}/ftpgate-rules.$$"; then
+  local rendered line policy=accept
+  [ "$mode" = standalone ] && policy=drop
+  if [ "$mode" = queue-only ]; then  # the include attaches the helper and enforces; only queue here
+    rendered="table inet ftpgate {
+	set ftp_ports { type inet_service; elements = { ${ports//,/, } }; }
+	chain forward {
+		type filter hook forward priority filter + 10; policy accept;
+		$queue_stmt
+	}
+}"
+  else
+    rendered=$(sed -e "s/@PORTS@/${ports//,/, }/" -e "s/@HELPER@/$helper/" -e "s/@CTMARK@/$ctmark/g" \
+                   -e "s/@ENFORCE@/$enforce/g" -e "s/@POLICY@/$policy/" "$rules_dir/ftpgate.nft.in" |
+      while IFS= read -r line; do  # QUEUE stands on a line of its own: that line, whole
+        if [[ $line =~ ^[[:space:]]*@QUEUE@[[:space:]]*$ ]]; then printf '%s\n' "$queue_stmt"
+        elif [[ $line =~ \#\ standalone$ ]] && [ "$mode" != standalone ]; then :
+        else printf '%s\n' "$line"; fi
+      done)
+  fi
+  # Queueing only, by iptables: no table of ours at all.
+  if [ "$mode" = queue-only ] && { [ "$form" = iptables ] || [ "$with_queue" = 0 ]; }; then rendered=""; fi
+  if [ -n "$rendered" ] && ! printf '%s\n' "$rendered" | nft -f - 2> "${TMPDIR:-/tmp}/ftpgate-rules.$$"; then
     cat "${TMPDIR:-/tmp}/ftpgate-rules.$$" >&2; rm -f "${TMPDIR:-/tmp}/ftpgate-rules.$$"
     if [ "$helper" = ftpgate ]; then
       echo "rules.sh: the conntrack helper 'ftpgate' must be registered before these rules load:" \
@@ -101,12 +134,15 @@ load() {
       $ipt -I FORWARD 1 -j FTPGATE
     done
   fi
-  echo "rules.sh: loaded (form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
+  local what="beside your firewall: forward policy accept"
+  [ "$mode" = standalone ] && what="standalone: forward policy drop"
+  [ "$mode" = queue-only ] && what="queueing only" && helper="from your ruleset"
+  echo "rules.sh: loaded ($what; form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
 }
 
 case $cmd in
   load) load ;;
   unload) unload; echo "rules.sh: unloaded" ;;
   status) nft list table inet ftpgate 2> /dev/null || echo "no nft table"; iptables -S FTPGATE 2> /dev/null || true ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,30p' "$0"; exit 2 ;;
 esac

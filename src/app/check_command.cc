@@ -10,21 +10,37 @@
 #include <system_error>
 
 #include "app/daemon_commands.h"
+#include "daemon/kernel_ftp_helper.h"
 #include "kernel/conntrack_client.h"
 #include "kernel/cthelper.h"
 #include "kernel/nfqueue.h"
+#include "util/port_list.h"
 
 namespace ftpgate {
 namespace {
 
 const char kUsage[] =
-    "usage: ftpgate check [--ha [ha check options]]\n"
+    "usage: ftpgate check [--ports 21,2121] [--ha [ha check options]]\n"
     "Probes the kernel for what ftpgate needs (NFQUEUE, ctnetlink, userspace helpers, the 'sane'\n"
     "carrier helper, the nft queue statement, NAT) and prints the rules and daemon options\n"
-    "that match. Exit status 0 when ftpgate can run here, 1 when something it needs is missing.\n"
-    "Needs root (CAP_NET_ADMIN). --ha: what an HA node needs instead (`ftpgate ha check`).\n";
+    "that match; warns when the kernel's FTP helper is still attached to the control ports\n"
+    "(--ports, default 21) and says how to migrate. Exit status 0 when ftpgate can run here,\n"
+    "1 when something it needs is missing. Needs root (CAP_NET_ADMIN).\n"
+    "--ha: what an HA node needs instead (`ftpgate ha check`).\n";
 
 bool shell_ok(const char* cmd) { return std::system(cmd) == 0; }
+
+// What a command prints on standard output ("" when it cannot run).
+std::string shell_output(const char* cmd) {
+  std::string out;
+  if (FILE* p = popen(cmd, "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
 
 void report(bool ok, const std::string& what, const std::string& detail) {
   std::cout << (ok ? "  ok       " : "  missing  ") << what;
@@ -36,6 +52,21 @@ void report(bool ok, const std::string& what, const std::string& detail) {
 
 int check_command(int argc, char** argv) {
   if (argc > 0 && std::string_view(argv[0]) == "--ha") return ha_check(argc - 1, argv + 1);
+  std::vector<uint16_t> ports{21};
+  if (argc > 0 && std::string_view(argv[0]) == "--ports") {
+    if (argc < 2) {
+      std::cerr << "ftpgate check: --ports needs a value (21,2121)\n" << kUsage;
+      return 2;
+    }
+    PortListParse parsed = parse_port_list(argv[1]);
+    if (!parsed.ports) {
+      std::cerr << "ftpgate check: --ports: " << parsed.error << '\n';
+      return 2;
+    }
+    ports = *parsed.ports;
+    argc -= 2;
+    argv += 2;
+  }
   if (argc > 0) {
     const std::string_view arg = argv[0];
     const bool help = arg == "-h" || arg == "--help";
@@ -93,11 +124,25 @@ int check_command(int argc, char** argv) {
                "mangle); the daemon reads each sequence adjustment back and refuses what the "
                "kernel does not keep (counter nat_seq_adjust_unavailable_total)"
              : "no NAT: nothing to rewrite");
+  // The kernel's own FTP helper on the same ports: one helper per connection, so not both.
+  const std::string helper_warning = kernel_ftp_helper_warning(find_kernel_ftp_helper(
+      shell_output("nft list ruleset 2>/dev/null"),
+      shell_output("{ iptables-save -t raw; ip6tables-save -t raw; } 2>/dev/null"), ports));
+  if (helper_warning.empty())
+    report(true, "no kernel FTP helper (nf_conntrack_ftp) attached to the control ports", "");
+  else
+    std::cout << helper_warning;
   // What ftpgate will use here (helper mode auto is the carrier), and the order that works.
   std::cout << "\nftpgate will use: helper mode carrier ('sane'), queueing with "
             << (nft_queue ? "the nft queue statement" : "iptables-nft -j NFQUEUE") << "\n";
-  std::cout << "\nIn this order:\n  ftpgate helper register\n  scripts/rules.sh load --ports 21 --queue 0 --helper auto --form "
-            << (nft_queue ? "nft" : "iptables") << "\n  ftpgate run --queue 0 --ports 21\n";
+  const char* rules_sh = "/usr/share/ftpgate/scripts/rules.sh";
+  std::cout << "\nIn this order (README: Put it in your firewall):\n  ftpgate helper register\n  " << rules_sh
+            << " load --ports 21 --queue 0 --helper auto --form " << (nft_queue ? "nft" : "iptables")
+            << "\n      (a table of its own beside your firewall, forward policy accept; or include\n"
+               "      /usr/share/ftpgate/rules/ftpgate-include.nft in your ruleset"
+            << (nft_queue ? " with ftpgate-queue.nft" : " and queue with: rules.sh load --queue-only")
+            << ";\n      --standalone only on a router without a firewall: it drops all other forwarded traffic)\n"
+               "  ftpgate run --queue 0 --ports 21    (or: systemctl enable --now ftpgate)\n";
   if (cth == 0)
     std::cout << "(on a router that does not NAT FTP, --helper-mode cthelper with rules "
                  "--helper ftpgate uses ftpgate's own helper instead)\n";

@@ -18,10 +18,10 @@ namespace ftpgate {
 namespace {
 const char kUsage[] =
     "usage: ftpgate helper register|unregister [--config FILE] [--KEY VALUE ...]\n"
-    "register: with helper_mode cthelper or auto, registers the userspace conntrack helper\n"
-    "  'ftpgate' (IPv4 and IPv6) with the expectation policy of the configuration, before\n"
-    "  rules that attach it are loaded; with carrier (or auto on a kernel without\n"
-    "  nfnetlink_cthelper) it registers nothing and says so. Exit 1 when cthelper cannot work.\n"
+    "register: with helper_mode cthelper, registers the userspace conntrack helper 'ftpgate'\n"
+    "  (IPv4 and IPv6) with the expectation policy of the configuration, before rules that\n"
+    "  attach it are loaded; with carrier or auto (auto is the carrier on every kernel) it\n"
+    "  registers nothing and says so. Exit 1 when cthelper cannot work.\n"
     "unregister: removes it (after the rules that name it were unloaded).\n";
 }  // namespace
 

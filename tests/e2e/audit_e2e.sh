@@ -13,7 +13,7 @@ source "$here/e2e_common.sh"
 e2e_needs vsftpd curl nft iptables /usr/bin/python3
 e2e_upload_lab fga
 in_router sysctl -qw net.netfilter.nf_conntrack_acct=1
-in_router bash "$top/scripts/rules.sh" load --ports 21,2121 --audit > /dev/null
+in_router bash "$top/scripts/rules.sh" load --standalone --ports 21,2121 --audit > /dev/null
 audit=$LAB_DIR/transfers.jsonl
 printf 'audit_log = %s\n' "$audit" > "$LAB_DIR/ftpgate.conf"
 start_daemon --config "$LAB_DIR/ftpgate.conf" || exit 1

@@ -40,7 +40,7 @@ mkdir -p "$LAB_DIR/dl"
 DAEMON_PORTS=21,2121,2100
 source "$here/e2e_common.sh"
 
-rules() { in_router bash "$top/scripts/rules.sh" load --ports 21,2121,2100 "$@" > /dev/null; }
+rules() { in_router bash "$top/scripts/rules.sh" load --standalone --ports 21,2121,2100 "$@" > /dev/null; }
 helper=${FTPGATE_E2E_HELPER:-sane}
 quick=${FTPGATE_E2E_QUICK:-0}
 # ftpgate's own helper must exist before rules that name it load.

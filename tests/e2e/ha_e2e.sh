@@ -98,14 +98,14 @@ run_suite() {
   for r in r1 r2; do
     ha_nat "$r" || return 1
     if [ "$mode" = ftpgate ]; then
-      ha_in "$r" "$repo/scripts/rules.sh" load --ports 21,2121 --queue 0 --helper sane --form auto > /dev/null || return 1
+      ha_in "$r" "$repo/scripts/rules.sh" load --standalone --ports 21,2121 --queue 0 --helper sane --form auto > /dev/null || return 1
       # The identity case's policy (ha_identity_client.py): STAT for anonymous only.
       printf 'queue = 0\nports = 21,2121\nstatus_socket = %s\nrule = allow verb STAT user anonymous\nrule = deny verb STAT\n' \
         "$HA_DIR/$r/ftpgate.sock" > "$HA_DIR/$r/ftpgate.conf"
       ip netns exec "$HA$r" "$ftpgate" run --config "$HA_DIR/$r/ftpgate.conf" > "$HA_DIR/$r/ftpgate.log" 2>&1 &
       disown $!
     else
-      ha_in "$r" "$repo/scripts/rules.sh" load --ports 21,2121 --helper ftp --no-queue > /dev/null || return 1
+      ha_in "$r" "$repo/scripts/rules.sh" load --standalone --ports 21,2121 --helper ftp --no-queue > /dev/null || return 1
     fi
     ha_start_conntrackd "$r" || return 1
   done

@@ -56,7 +56,7 @@ table inet labnat {
 }
 EOF
 
-rules() { in_router bash "$top/scripts/rules.sh" load --ports 21 "$@" > /dev/null; }
+rules() { in_router bash "$top/scripts/rules.sh" load --standalone --ports 21 "$@" > /dev/null; }
 helper=${FTPGATE_E2E_HELPER:-sane}
 if [ "$helper" = ftpgate ]; then in_router "$ftpgate" helper register --helper-mode cthelper > /dev/null 2>&1; fi
 status() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" 2> /dev/null; }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: ftpgate the way an operator runs it.
 #   - rules/ftpgate-include.nft included into an existing nftables ruleset that has other
-#     tables (its own drop-policy forward chain jumps to ftpgate_forward); the named set of
-#     servers decides which control connections are inspected
+#     tables (its own drop-policy forward chain admits FTP control connections and jumps to
+#     ftpgate_forward for the data connections); the named set of servers decides which
+#     control connections are inspected
 #   - JSON logs (--log-format json): every line one object with ts, level and event (start with
 #     the version, decisions naming the USER, SIGUSR1's counters, reload, one stop line)
 #   - Prometheus metrics scraped with curl from 127.0.0.1:PORT and from the Unix socket, parsed
@@ -49,6 +50,7 @@ table inet filter {
 		type filter hook forward priority filter + 10; policy drop;
 		ct state established accept
 		jump ftpgate_forward
+		tcp dport @ftpgate_ports ct state new accept
 		icmp type { destination-unreachable, time-exceeded } ct state related accept
 		icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, nd-neighbor-solicit, nd-neighbor-advert } accept
 	}
@@ -75,12 +77,12 @@ fetch() {  # NAME MODE: one download as user anonymous, active or passive
 fetch a active && ok "active transfer through the included ruleset" || bad "active transfer failed"
 fetch b passive && ok "passive transfer through the included ruleset" || bad "passive transfer failed"
 
-# The set decides: with another server listed, control connections to this one are neither
-# admitted nor given the helper.
+# The set decides: with another server listed, control connections to this one get no helper,
+# so ftpgate cannot admit their data connections.
 in_router nft flush set inet filter ftpgate_servers_v4
 in_router nft add element inet filter ftpgate_servers_v4 '{ 192.0.2.99 }'
 if fetch c passive; then bad "a server outside ftpgate_servers_v4 was still handled"
-else ok "a server outside ftpgate_servers_v4 is not admitted"; fi
+else ok "a server outside ftpgate_servers_v4 is not handled"; fi
 in_router nft add element inet filter ftpgate_servers_v4 "{ $SERVER4 }"
 fetch d active && ok "listed again: admitted again" || bad "listed again: transfer failed"
 

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 source "$here/e2e_common.sh"
 e2e_needs vsftpd lftp curl nft iptables /usr/bin/python3
 e2e_upload_lab fgp
-in_router bash "$top/scripts/rules.sh" load --ports 21,2121 > /dev/null
+in_router bash "$top/scripts/rules.sh" load --standalone --ports 21,2121 > /dev/null
 
 conf=$LAB_DIR/policy.conf
 write_conf() {  # extra lines appended

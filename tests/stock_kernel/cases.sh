@@ -70,7 +70,7 @@ for _ in $(seq 50); do [ -S "$LAB_DIR/s.sock" ] && break; sleep 0.1; done
 if grep -q "helper mode cthelper: registered userspace helper 'ftpgate'" "$LAB_DIR/d.log" && helper_registered; then
   ok "--helper-mode cthelper registered 'ftpgate' for IPv4 and IPv6"
 else bad "--helper-mode cthelper: $(head -2 "$LAB_DIR/d.log" | tr '\n' ' ')"; fi
-in_router bash "$top/scripts/rules.sh" load --ports 21 --queue 0 --helper auto --form auto > "$LAB_DIR/rules.out"
+in_router bash "$top/scripts/rules.sh" load --standalone --ports 21 --queue 0 --helper auto --form auto > "$LAB_DIR/rules.out"
 grep -q "form nft, helper ftpgate" "$LAB_DIR/rules.out" && ok "rules.sh --form auto --helper auto: nft queue statement, helper ftpgate" ||
   bad "rules.sh auto: $(cat "$LAB_DIR/rules.out")"
 mkdir -p "$LAB_DIR/dl"
@@ -113,12 +113,12 @@ if grep -q "unregistered userspace helper 'ftpgate'" "$LAB_DIR/d.log" && ! helpe
   ok "the daemon unregistered its helper at exit (no rules named it any more)"
 else bad "helper at exit: $(tail -3 "$LAB_DIR/d.log" | tr '\n' ' ')"; fi
 # The order: rules naming the helper before it is registered fail, and say what to do.
-if in_router bash "$top/scripts/rules.sh" load --ports 21 --helper ftpgate --form auto > /dev/null 2> "$LAB_DIR/order.err"; then
+if in_router bash "$top/scripts/rules.sh" load --standalone --ports 21 --helper ftpgate --form auto > /dev/null 2> "$LAB_DIR/order.err"; then
   bad "rules with helper ftpgate loaded although no helper was registered"
 elif grep -q "run 'ftpgate helper register'" "$LAB_DIR/order.err"; then ok "rules before registration: refused, naming 'ftpgate helper register'"
 else bad "rules before registration: $(cat "$LAB_DIR/order.err")"; fi
 in_router "$ftpgate" helper register --helper-mode cthelper > /dev/null 2>&1
-if in_router bash "$top/scripts/rules.sh" load --ports 21 --helper ftpgate --form auto > /dev/null 2>&1; then
+if in_router bash "$top/scripts/rules.sh" load --standalone --ports 21 --helper ftpgate --form auto > /dev/null 2>&1; then
   ok "ftpgate helper register, then the rules: loaded"
 else bad "rules after ftpgate helper register failed"; fi
 in_router bash "$top/scripts/rules.sh" unload > /dev/null

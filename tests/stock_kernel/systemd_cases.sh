@@ -39,7 +39,8 @@ for _ in $(seq 50); do systemctl is-active -q ftpgate && break; sleep 0.1; done
 systemctl is-active -q ftpgate && ok "postinst started ftpgate.service, no rules loaded ($(nft list tables | grep -c ftpgate) ftpgate tables)" ||
   bad "ftpgate.service after install: $(systemctl status ftpgate --no-pager | head -5 | tr '\n' ' ')"
 
-# The lab's router is where the unit runs; the whole default-drop policy from /etc/default.
+# The lab's router is where the unit runs; the rules from /etc/default as an operator sets them
+# (the default form, beside the router's own firewall: forward policy accept).
 mkdir -p /etc/systemd/system/ftpgate.service.d
 printf '[Service]\nNetworkNamespacePath=/run/netns/%sr\n' "$LAB" > /etc/systemd/system/ftpgate.service.d/lab.conf
 sed -i 's/^FTPGATE_RULES=.*/FTPGATE_RULES="--ports 21 --queue 0 --helper auto"/' /etc/default/ftpgate

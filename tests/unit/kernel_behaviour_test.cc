@@ -1,4 +1,4 @@
-// The inputs of shared/docs/kernel-ftp-behaviour.md section (b), fed to ftpgate. Each row says
+// The inputs of docs/kernel-ftp-behaviour.md section (b), fed to ftpgate. Each row says
 // what ftpgate does and, where that differs from nf_conntrack_ftp, why ("differs:").
 //
 // Setup as in the document: client C = 10.0.1.2:40000, server S = 10.0.2.2:21, no NAT, strict.
