@@ -251,5 +251,25 @@ TEST(TransferWatch, OffByDefaultItRecordsNothing) {
   EXPECT_TRUE(sink.records.empty());
 }
 
+TEST_F(TransferWatchTest, ATransferPipelinedBehindPasvUsesThatPasvsDataConnection) {
+  // An earlier PASV left an expectation no transfer used; "PASV", "RETR f" in one segment: the
+  // RETR is asked before the new 227 comes, and its data connection is the new one.
+  c.client("PASV\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,80)\r\n");  // 50000, never used
+  c.client("PASV\r\nRETR f\r\n");
+  c.server("227 Entering Passive Mode (203,0,113,2,195,81)\r\n150 Opening\r\n226 done\r\n");
+  ASSERT_EQ(sink.records.size(), 1u);
+  EXPECT_TRUE(sink.records[0].expected);
+  EXPECT_EQ(sink.records[0].expectation.dport, 50001);
+}
+
+TEST_F(TransferWatchTest, ATransferOnAnOverLongLineIsStillRecorded) {
+  c.client("RETR " + std::string(3000, 'a') + "\r\n");  // past max_line_length (2048)
+  c.server("550 No such file.\r\n");
+  ASSERT_EQ(sink.records.size(), 1u);
+  EXPECT_EQ(sink.records[0].command, "RETR");
+  EXPECT_EQ(sink.records[0].reply_code, 550);
+}
+
 }  // namespace
 }  // namespace ftpgate
