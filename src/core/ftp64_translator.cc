@@ -43,6 +43,21 @@ Ftp64Edit remove_line() {
 
 }  // namespace
 
+bool Ftp64Policy::applies_to(const ControlFlow& f) const {
+  if (!f.client.is_v4() || !f.server.is_v4()) return false;
+  if (servers.empty()) return true;
+  for (const AddressPrefix& p : servers)
+    if (p.contains(f.server)) return true;
+  return false;
+}
+
+IpAddress Ftp64Policy::embed(const IpAddress& v4) const {
+  uint8_t b[16];
+  for (size_t i = 0; i < 12; ++i) b[i] = prefix.base.is_v6() ? prefix.base.bytes()[i] : 0;
+  for (size_t i = 0; i < 4; ++i) b[12 + i] = v4.bytes()[i];
+  return IpAddress::v6_bytes(b);
+}
+
 std::string_view ftp64_mode_name(Ftp64Mode m) {
   switch (m) {
     case Ftp64Mode::kNone: return "NONE";

@@ -35,7 +35,12 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+#include <vector>
+
+#include "core/command_rule.h"
 #include "core/data_endpoint_parser.h"
+#include "core/flow.h"
 #include "core/ip_address.h"
 
 namespace ftpgate {
@@ -71,6 +76,30 @@ class Ftp64KnownClient : public Ftp64Peers {
 
  private:
   IpAddress v6_;
+};
+
+// Where a session on the IPv4 leg learns who its IPv6 client is (the daemon asks conntrack
+// for the IPv6 leg of the same control connection; replay knows no IPv6 leg: null).
+class Ftp64ClientFinder {
+ public:
+  virtual ~Ftp64ClientFinder() = default;
+  // The IPv6 address of the client whose control connection shows as `v4` on the IPv4 leg.
+  virtual std::optional<IpAddress> client_of(const ControlFlow& v4) = 0;
+};
+
+// The NAT64 mode of the policy (config nat64*): which sessions are translated and how.
+struct Ftp64Policy {
+  bool enabled = false;  // config nat64
+  Ftp64Settings settings;
+  // The NAT64 prefix (64:ff9b::/96, RFC 6052): the IPv6 leg reaches server S at prefix + S.
+  AddressPrefix prefix;
+  // Servers (IPv4 leg) whose sessions are translated; empty: every IPv4 server.
+  std::vector<AddressPrefix> servers;
+  // Set by the daemon; null: EPRT is never translated (no client known).
+  std::shared_ptr<Ftp64ClientFinder> clients;
+  bool applies_to(const ControlFlow& f) const;
+  // prefix + v4 (RFC 6052 section 2.2, /96 only).
+  IpAddress embed(const IpAddress& v4) const;
 };
 
 struct Ftp64Edit {
@@ -109,6 +138,14 @@ class Ftp64Translator {
   // Lines were lost (a gap): which reply answers which command is unknown; the translator
   // stops translating (everything passes) rather than guess.
   void lost_sync();
+  // A command passed on unread (too long to parse): its reply passes too.
+  void passed_command() { pending_.push_back(Pending{Did::kPlain, {}}); }
+  // A reply the translator will replace is awaited (a PASV it sent for EPSV, a NOOP).
+  bool awaits_translated_reply() const {
+    for (const Pending& p : pending_)
+      if (p.did == Did::kPasvForEpsv || p.did == Did::kNoop) return true;
+    return in_multiline_ && removing_;
+  }
 
   Ftp64Mode mode() const { return mode_; }
   bool transparent() const { return transparent_; }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/endpoint_formatter.h"
+#include "daemon/ftp64_legs.h"
 #include "kernel/netlink_socket.h"
 
 namespace ftpgate {
@@ -31,6 +32,13 @@ void Gateway::on_action(const Action& a) {
       break;
     case Action::Kind::kTransfer:
       if (audit_ != nullptr) audit_->record(*a.transfer);
+      break;
+    case Action::Kind::kLineEdit:  // NAT64: made with the segment's rewrites (daemon/ftp64_legs.h)
+      if (a.session != nullptr) {
+        ControlState& s = control_state(*a.session);
+        if (!s.conntrack) look_up_control(*a.flow, s);
+        rewrites_.push_back(ftp64_line_rewrite(a));
+      }
       break;
     case Action::Kind::kEvent:
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
@@ -132,6 +140,7 @@ void Gateway::install(const Action& a, ControlState& s) {
     if (ct_.attach_to_verdict(req)) {
       // Logged once the verdict has gone out and the kernel has said (finish_attached).
       s.installed.push_back(InstalledExpectation{e.id, req.tuple});
+      if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a);
       attached_.emplace(Attached{ExpectationRecord(a, InstallOutcome{}), &s, req.tuple, req.timeout_s,
                                  s.conntrack->helper});
       return;
@@ -158,6 +167,7 @@ void Gateway::install(const Action& a, ControlState& s) {
   if (rc == 0) {
     ++counters_.expectations_installed;
     s.installed.push_back(InstalledExpectation{e.id, req.tuple});
+    if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a);
     out.installed = true;
     out.detail = "timeout " + std::to_string(req.timeout_s) + "s (helper " + s.conntrack->helper + ")";
     if (rewrite) {
@@ -242,10 +252,20 @@ int Gateway::install_nated(const Action& a, ControlState& s, ExpectationRequest&
 std::vector<EndpointRewrite> Gateway::take_rewrites() {
   std::vector<EndpointRewrite> r;
   r.swap(rewrites_);
-  std::sort(r.begin(), r.end(), [](const EndpointRewrite& x, const EndpointRewrite& y) {
-    return static_cast<int32_t>(x.text_seq - y.text_seq) < 0;
+  compose_ftp64_edits(r);  // NAT64: endpoint rewrites inside translated lines
+  // At one position, an empty rewrite (composed into a line edit) before the line edit.
+  std::stable_sort(r.begin(), r.end(), [](const EndpointRewrite& x, const EndpointRewrite& y) {
+    const int32_t d = static_cast<int32_t>(x.text_seq - y.text_seq);
+    return d != 0 ? d < 0 : (x.text_length == 0 && y.text_length != 0);
   });
   return r;
+}
+
+void Gateway::install_twin(const Action& a) {
+  std::string detail;
+  const int rc = install_ftp64_twin(ct_, policy_, *a.flow, a.expectation, timeout_seconds(), detail);
+  ++(rc == 0 ? counters_.ftp64_v6_expectations : counters_.ftp64_v6_expectation_errors);
+  log_.note(rc == 0 ? "ftp64_v6_expectation" : "ftp64_v6_expectation_error", detail);
 }
 
 bool Gateway::is_nated(Session& session, Micros now) {
@@ -289,6 +309,10 @@ bool Gateway::adjust_sequence(ControlState& s, Direction dir, uint32_t seq, int3
 
 void Gateway::rewrites_made(const std::vector<EndpointRewrite>& rewrites) {
   for (const EndpointRewrite& r : rewrites) {
+    if (r.line_edit) {
+      ++counters_.ftp64_line_edits;
+      continue;
+    }
     ++counters_.nat_rewrites;
     ExpectationRecord logged = r.decision;
     logged.outcome.rewrite_old = r.old_text;
@@ -304,6 +328,12 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
                         : why == RewriteFailure::kSequenceAdjustment ? "no TCP sequence adjustment"
                                                                      : "the packet could not be rebuilt";
   for (const EndpointRewrite& r : rewrites) {
+    if (r.line_edit) {
+      ++counters_.ftp64_line_edits_failed;
+      log_.note("ftp64_line_edit_failed", std::string("nat64: \"") + r.old_text + "\" -> \"" + r.new_text +
+                                               "\" not made (" + because + ")");
+      continue;
+    }
     ++(why == RewriteFailure::kTextAlreadyReleased ? counters_.nat_rewrite_impossible
        : why == RewriteFailure::kSequenceAdjustment ? counters_.nat_seq_adjust_unavailable
                                                     : counters_.install_errors);
