@@ -22,8 +22,9 @@ def main():
     else:
         try:
             print(ftp.sendcmd(sys.argv[4]))
-        except ftplib.Error as e:
-            print(e)
+        except (ftplib.Error, OSError, EOFError) as e:
+            print("%s: %s" % (type(e).__name__, e))
+            return
     ftp.quit()
 
 
