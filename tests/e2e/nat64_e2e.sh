@@ -156,6 +156,29 @@ run_cases none
 rules || { echo "rules failed to load"; exit 1; }
 start_daemon "${nat64_flags[@]}" || exit 1
 run_cases ftpgate
+# FTPGATE_NAT64_RECORD=DIR: captures for pcaps/nat64/ (scripts/record_pcaps.sh's role for this
+# lab): the IPv6 leg as the client's side shows it, and the IPv4 leg as ftpgate's queue sees it.
+record() {  # NAME CASE|cmd:LINE
+  local dir=$FTPGATE_NAT64_RECORD name=$1 what=$2 pids="" i
+  for i in rc nat64 rs; do
+    ip netns exec "${LAB}r" tcpdump -i "$i" -s 0 -U -w "$LAB_DIR/rec-$i.pcap" $([ "$i" = rc ] || echo "-Q in") \
+      'tcp port 2121' 2> /dev/null & pids+=" $!"
+  done
+  sleep 0.5
+  if [[ $what == cmd:* ]]; then in_client /usr/bin/python3 "$here/nat64_ftplib_client.py" "$VIA" 2121 cmd "${what#cmd:}" > /dev/null
+  else transfer_ok "$what"; fi
+  sleep 0.5
+  for i in $pids; do kill "$i"; wait "$i" 2> /dev/null; done
+  cp "$LAB_DIR/rec-rc.pcap" "$dir/$name-ipv6-leg.pcap"
+  /usr/bin/python3 "$here/nat64_queue_view.py" "$LAB_DIR/rec-nat64.pcap" "$LAB_DIR/rec-rs.pcap" "$ROUTER_S4" "$dir/$name-ipv4-leg.pcap"
+  echo "recorded $name"
+}
+if [ -n "${FTPGATE_NAT64_RECORD:-}" ]; then
+  mkdir -p "$FTPGATE_NAT64_RECORD"
+  record legacy_curl_epsv curl-legacy-passive
+  record legacy_curl_eprt curl-legacy-active
+  record legacy_ftplib_algs "cmd:ALGS STATUS64"
+fi
 for s in legacy vsftpd proftpd; do
   reply=$(in_client timeout 10 /usr/bin/python3 "$here/nat64_ftplib_client.py" "$VIA" "$(port_of "$s")" cmd "ALGS STATUS64" 2>&1)
   [ "$reply" = "216 EPSVEPRT" ] && ok "ALGS STATUS64 to $s: $reply" || bad "ALGS STATUS64 to $s: '$reply'"
