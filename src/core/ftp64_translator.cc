@@ -51,7 +51,7 @@ bool Ftp64Policy::applies_to(const ControlFlow& f) const {
   return false;
 }
 
-IpAddress Ftp64Policy::embed(const IpAddress& v4) const {
+IpAddress ftp64_embed(const AddressPrefix& prefix, const IpAddress& v4) {
   uint8_t b[16];
   for (size_t i = 0; i < 12; ++i) b[i] = prefix.base.is_v6() ? prefix.base.bytes()[i] : 0;
   for (size_t i = 0; i < 4; ++i) b[12 + i] = v4.bytes()[i];

@@ -98,9 +98,10 @@ struct Ftp64Policy {
   // Set by the daemon; null: EPRT is never translated (no client known).
   std::shared_ptr<Ftp64ClientFinder> clients;
   bool applies_to(const ControlFlow& f) const;
-  // prefix + v4 (RFC 6052 section 2.2, /96 only).
-  IpAddress embed(const IpAddress& v4) const;
 };
+
+// The IPv6 address of IPv4 host `v4` behind a /96 NAT64 prefix (RFC 6052 section 2.2).
+IpAddress ftp64_embed(const AddressPrefix& prefix, const IpAddress& v4);
 
 struct Ftp64Edit {
   enum class Kind : uint8_t {

@@ -3,18 +3,9 @@
 #include "kernel/netlink_socket.h"
 
 namespace ftpgate {
-namespace {
-
-IpAddress embed(const AddressPrefix& prefix, const IpAddress& v4) {
-  Ftp64Policy p;
-  p.prefix = prefix;
-  return p.embed(v4);
-}
-
-}  // namespace
 
 std::optional<ConntrackInfo> Ftp64Legs::v6_control(const ControlFlow& v4, int& err) {
-  return ct_.find_by_destination(CtTuple{IpAddress{}, embed(prefix_, v4.server), v4.client_port, v4.server_port}, err);
+  return ct_.find_by_destination(CtTuple{IpAddress{}, ftp64_embed(prefix_, v4.server), v4.client_port, v4.server_port}, err);
 }
 
 std::optional<IpAddress> Ftp64Legs::client_of(const ControlFlow& v4) {
@@ -32,21 +23,25 @@ void attach_ftp64_legs(Policy& policy, ConntrackPort& ct) {
 }
 
 int install_ftp64_twin(ConntrackPort& ct, const Policy& policy, const ControlFlow& v4,
-                       const Expectation& e, uint32_t timeout_s, std::string& detail) {
+                       const Expectation& e, uint32_t timeout_s, std::optional<CtTuple>& v6_master,
+                       std::string& detail) {
   if (!policy.ftp64) return -EINVAL;
-  Ftp64Legs legs(ct, policy.ftp64->prefix);
-  int err = 0;
-  const std::optional<ConntrackInfo> v6 = legs.v6_control(v4, err);
-  if (!v6) {
-    detail = "ipv6 leg: control conntrack not found (" + errno_text(err) + ")";
-    return err;
+  if (!v6_master) {
+    // Found once per session (a table walk), kept in the session's state.
+    int err = 0;
+    const std::optional<ConntrackInfo> v6 = Ftp64Legs(ct, policy.ftp64->prefix).v6_control(v4, err);
+    if (!v6) {
+      detail = "ipv6 leg: control conntrack not found (" + errno_text(err) + ")";
+      return err;
+    }
+    v6_master = v6->orig;
   }
-  const IpAddress server6 = policy.ftp64->embed(v4.server);
+  const IpAddress server6 = ftp64_embed(policy.ftp64->prefix, v4.server);
   ExpectationRequest req;
-  req.master = v6->orig;
+  req.master = *v6_master;
   req.timeout_s = timeout_s;
-  req.tuple = e.mode == DataMode::kPassive ? CtTuple{v6->orig.src, server6, 0, e.dport}
-                                           : CtTuple{server6, v6->orig.src, 0, e.dport};
+  req.tuple = e.mode == DataMode::kPassive ? CtTuple{v6_master->src, server6, 0, e.dport}
+                                           : CtTuple{server6, v6_master->src, 0, e.dport};
   const int rc = ct.install(req);
   detail = "ipv6 leg: " + address_port_text(req.tuple.src, 0) + " -> " +
            address_port_text(req.tuple.dst, req.tuple.dport) +

@@ -33,9 +33,11 @@ void attach_ftp64_legs(Policy& policy, ConntrackPort& ct);
 
 // The expectation on the IPv6 leg matching `e` (admitted on the IPv4 leg): passive, from the
 // client to prefix + server : port; active, from prefix + server to the client : port. 0 or
-// -errno; `detail` says what was installed or why not.
+// -errno; `detail` says what was installed or why not. `v6_master`: the IPv6 leg's control
+// conntrack (found by a table walk when empty, then kept).
 int install_ftp64_twin(ConntrackPort& ct, const Policy& policy, const ControlFlow& v4,
-                       const Expectation& e, uint32_t timeout_s, std::string& detail);
+                       const Expectation& e, uint32_t timeout_s, std::optional<CtTuple>& v6_master,
+                       std::string& detail);
 
 // A kLineEdit action as a rewrite of the segment being judged (no expectation of its own).
 EndpointRewrite ftp64_line_rewrite(const Action& a);

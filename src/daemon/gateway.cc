@@ -140,7 +140,7 @@ void Gateway::install(const Action& a, ControlState& s) {
     if (ct_.attach_to_verdict(req)) {
       // Logged once the verdict has gone out and the kernel has said (finish_attached).
       s.installed.push_back(InstalledExpectation{e.id, req.tuple});
-      if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a);
+      if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a, s);
       attached_.emplace(Attached{ExpectationRecord(a, InstallOutcome{}), &s, req.tuple, req.timeout_s,
                                  s.conntrack->helper});
       return;
@@ -167,7 +167,7 @@ void Gateway::install(const Action& a, ControlState& s) {
   if (rc == 0) {
     ++counters_.expectations_installed;
     s.installed.push_back(InstalledExpectation{e.id, req.tuple});
-    if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a);
+    if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a, s);
     out.installed = true;
     out.detail = "timeout " + std::to_string(req.timeout_s) + "s (helper " + s.conntrack->helper + ")";
     if (rewrite) {
@@ -261,9 +261,9 @@ std::vector<EndpointRewrite> Gateway::take_rewrites() {
   return r;
 }
 
-void Gateway::install_twin(const Action& a) {
+void Gateway::install_twin(const Action& a, ControlState& s) {
   std::string detail;
-  const int rc = install_ftp64_twin(ct_, policy_, *a.flow, a.expectation, timeout_seconds(), detail);
+  const int rc = install_ftp64_twin(ct_, policy_, *a.flow, a.expectation, timeout_seconds(), s.ftp64_v6_master, detail);
   ++(rc == 0 ? counters_.ftp64_v6_expectations : counters_.ftp64_v6_expectation_errors);
   log_.note(rc == 0 ? "ftp64_v6_expectation" : "ftp64_v6_expectation_error", detail);
 }

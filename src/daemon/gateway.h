@@ -150,7 +150,7 @@ class Gateway : public ActionSink {
  private:
   void install(const Action& a, ControlState& s);
   // NAT64: the admitted data connection's expectation on the IPv6 leg too.
-  void install_twin(const Action& a);
+  void install_twin(const Action& a, ControlState& s);
   // Chooses the data port and installs the expectation with NAT; plans the rewrite.
   int install_nated(const Action& a, ControlState& s, ExpectationRequest& req,
                     std::optional<EndpointRewrite>& rewrite, InstallOutcome& out);

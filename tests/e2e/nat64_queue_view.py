@@ -9,8 +9,13 @@ usage: nat64_queue_view.py TUN.pcap UPLINK.pcap MASQ_ADDR OUT.pcap
 (the pool address is the source of the TUN capture's packets)
 """
 import ipaddress
+import os
 import struct
 import sys
+
+sys.dont_write_bytecode = True  # nothing written into scripts/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from make_attack_pcaps import csum as checksum  # noqa: E402  (the Internet checksum, RFC 1071)
 
 
 def packets(path):
@@ -29,15 +34,6 @@ def packets(path):
                 continue
             frame = frame[14:]
         yield (sec, usec), frame
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def readdress(pkt, new_dst):
