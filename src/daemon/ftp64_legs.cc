@@ -24,7 +24,7 @@ void attach_ftp64_legs(Policy& policy, ConntrackPort& ct) {
 
 int install_ftp64_twin(ConntrackPort& ct, const Policy& policy, const ControlFlow& v4,
                        const Expectation& e, uint32_t timeout_s, std::optional<CtTuple>& v6_master,
-                       std::string& detail) {
+                       CtTuple& twin, std::string& detail) {
   if (!policy.ftp64) return -EINVAL;
   if (!v6_master) {
     // Found once per session (a table walk), kept in the session's state.
@@ -43,10 +43,20 @@ int install_ftp64_twin(ConntrackPort& ct, const Policy& policy, const ControlFlo
   req.tuple = e.mode == DataMode::kPassive ? CtTuple{v6_master->src, server6, 0, e.dport}
                                            : CtTuple{server6, v6_master->src, 0, e.dport};
   const int rc = ct.install(req);
+  twin = req.tuple;
   detail = "ipv6 leg: " + address_port_text(req.tuple.src, 0) + " -> " +
            address_port_text(req.tuple.dst, req.tuple.dport) +
            (rc == 0 ? " expected" : " refused (" + errno_text(rc) + ")");
   return rc;
+}
+
+void remove_ftp64_twins(ConntrackPort& ct, ControlState& s, uint64_t id) {
+  if (!s.ftp64_v6_master) return;
+  std::erase_if(s.ftp64_v6_installed, [&](const InstalledExpectation& i) {
+    if (id != 0 && i.id != id) return false;
+    ct.remove(i.tuple, *s.ftp64_v6_master);
+    return true;
+  });
 }
 
 EndpointRewrite ftp64_line_rewrite(const Action& a) {

@@ -12,6 +12,7 @@
 #include "core/ftp64_translator.h"
 #include "core/policy.h"
 #include "daemon/conntrack_port.h"
+#include "daemon/control_state.h"
 #include "daemon/gateway.h"
 
 namespace ftpgate {
@@ -34,10 +35,14 @@ void attach_ftp64_legs(Policy& policy, ConntrackPort& ct);
 // The expectation on the IPv6 leg matching `e` (admitted on the IPv4 leg): passive, from the
 // client to prefix + server : port; active, from prefix + server to the client : port. 0 or
 // -errno; `detail` says what was installed or why not. `v6_master`: the IPv6 leg's control
-// conntrack (found by a table walk when empty, then kept).
+// conntrack (found by a table walk when empty, then kept); `twin`: the tuple expected there.
 int install_ftp64_twin(ConntrackPort& ct, const Policy& policy, const ControlFlow& v4,
                        const Expectation& e, uint32_t timeout_s, std::optional<CtTuple>& v6_master,
-                       std::string& detail);
+                       CtTuple& twin, std::string& detail);
+
+// Removes the IPv6 leg's expectation of engine expectation `id` (the server refused its PORT),
+// or all of them (id 0: the session ended); ENOENT (used, expired) is fine.
+void remove_ftp64_twins(ConntrackPort& ct, ControlState& s, uint64_t id);
 
 // A kLineEdit action as a rewrite of the segment being judged (no expectation of its own).
 EndpointRewrite ftp64_line_rewrite(const Action& a);

@@ -263,8 +263,11 @@ std::vector<EndpointRewrite> Gateway::take_rewrites() {
 
 void Gateway::install_twin(const Action& a, ControlState& s) {
   std::string detail;
-  const int rc = install_ftp64_twin(ct_, policy_, *a.flow, a.expectation, timeout_seconds(), s.ftp64_v6_master, detail);
+  CtTuple twin;
+  const int rc = install_ftp64_twin(ct_, policy_, *a.flow, a.expectation, timeout_seconds(), s.ftp64_v6_master,
+                                    twin, detail);
   ++(rc == 0 ? counters_.ftp64_v6_expectations : counters_.ftp64_v6_expectation_errors);
+  if (rc == 0) s.ftp64_v6_installed.push_back(InstalledExpectation{a.expectation.id, twin});
   log_.note(rc == 0 ? "ftp64_v6_expectation" : "ftp64_v6_expectation_error", detail);
 }
 
@@ -348,6 +351,7 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
 }
 
 void Gateway::withdraw(ControlState& s, uint64_t id) {
+  remove_ftp64_twins(ct_, s, id);  // NAT64: its IPv6 leg's too
   auto it = std::find_if(s.installed.begin(), s.installed.end(),
                          [&](const InstalledExpectation& i) { return i.id == id; });
   if (it == s.installed.end() || !s.conntrack) return;  // never installed
@@ -361,6 +365,7 @@ void Gateway::end_session(ControlState& s) {
     for (const HeldSegment& h : held) released_.push_back(h.id);
     held.clear();
   }
+  remove_ftp64_twins(ct_, s, 0);  // NAT64: the IPv6 leg's expectations
   if (!s.conntrack) return;
   for (const InstalledExpectation& i : s.installed) {
     // Only this control connection's own: another may expect the same tuple by now.

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "core/ftp64_translator.h"
+#include "daemon/config.h"
 #include "daemon/ftp64_legs.h"
 #include "packet_path_lab.h"
+#include "test_support.h"
 
 namespace ftpgate {
 namespace {
@@ -22,7 +24,8 @@ const CtTuple kV4Reply{ip("203.0.113.10"), ip("198.51.100.1"), 21, 40000};
 const CtTuple kV6Orig{ip("2001:db8:1::2"), ip("64:ff9b::cb00:710a"), 40000, 21};
 
 struct Nat64Lab {
-  Nat64Lab() {
+  explicit Nat64Lab(Policy base = Policy{}) {
+    lab.policy = base;
     auto p = std::make_shared<Ftp64Policy>();
     p->enabled = true;
     p->prefix = *AddressPrefix::parse("64:ff9b::/96");
@@ -118,6 +121,63 @@ TEST(Ftp64PacketPath, ServersOutsideTheConfiguredPrefixesAreNotTranslated) {
   n.lab.path.engine().set_policy(n.lab.policy);
   Wire w(n.lab, "192.168.255.2", "203.0.113.10");
   EXPECT_EQ(w.send(true, "EPSV\r\n").fate, PacketDecision::Fate::kAccept);
+}
+
+TEST(Ftp64PacketPath, TheIpv6LegsExpectationGoesWithTheSession) {
+  Nat64Lab n;
+  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  w.send(true, "EPSV\r\n");
+  w.send(false, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n");
+  ASSERT_EQ(n.lab.ct.expectations.size(), 2u);
+  w.client_shift = 0;
+  w.server_shift = -2;
+  w.send(true, "", tcp_flags::kRst | tcp_flags::kAck);  // the session ends: both removed
+  EXPECT_TRUE(n.lab.ct.expectations.empty());
+}
+
+TEST(Ftp64PacketPath, TheServerRefusingTheTranslatedPortWithdrawsBothLegs) {
+  Nat64Lab n;
+  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  w.send(true, "EPRT |2|2001:db8:1::2|50000|\r\n");
+  ASSERT_EQ(n.lab.ct.expectations.size(), 2u);
+  w.client_shift = -4;
+  w.send(false, "500 Illegal PORT command.\r\n");
+  EXPECT_TRUE(n.lab.ct.expectations.empty());
+}
+
+TEST(Ftp64PacketPath, RulesJudgeWhatTheServerExecutes) {
+  // A translated EPRT reaches the server as PORT: a rule about PORT denies it.
+  Nat64Lab n(testing::with_rules({"deny verb PORT"}));
+  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  const PacketDecision d = w.send(true, "EPRT |2|2001:db8:1::2|50000|\r\n");
+  EXPECT_EQ(n.lab.path.engine().counters().commands_denied, 1u);
+  EXPECT_NE(d.fate, PacketDecision::Fate::kAccept);
+  EXPECT_EQ(payload_of(d.packet).find("EPRT"), std::string::npos);  // never sent as it was
+}
+
+TEST(Ftp64Config, KeysAndFlags) {
+  DaemonConfig c;
+  EXPECT_FALSE(apply_setting(c, "nat64", "yes"));
+  ASSERT_TRUE(c.policy.ftp64);
+  EXPECT_TRUE(c.policy.ftp64->enabled);
+  EXPECT_EQ(c.policy.ftp64->prefix.base, ip("64:ff9b::"));
+  EXPECT_FALSE(apply_setting(c, "nat64_prefix", "2001:db8:64::/96"));
+  EXPECT_EQ(ftp64_embed(c.policy.ftp64->prefix, ip("203.0.113.2")), ip("2001:db8:64::cb00:7102"));
+  EXPECT_FALSE(apply_setting(c, "nat64_servers", "203.0.113.0/24, 198.51.100.7"));
+  EXPECT_EQ(c.policy.ftp64->servers.size(), 2u);
+  EXPECT_FALSE(apply_setting(c, "nat64_eprt", "no"));
+  EXPECT_EQ(c.policy.ftp64->settings.enabled, Ftp64Mode::kEpsv);
+  EXPECT_EQ(c.policy.ftp64->settings.initial, Ftp64Mode::kEpsv);
+  EXPECT_FALSE(apply_setting(c, "nat64_initial", "off"));
+  EXPECT_EQ(c.policy.ftp64->settings.initial, Ftp64Mode::kNone);
+  EXPECT_FALSE(apply_setting(c, "nat64_foreign_227", "ignore"));
+  EXPECT_FALSE(c.policy.ftp64->settings.refuse_foreign_227);
+  for (auto [key, bad] : {std::pair{"nat64", "maybe"}, {"nat64_prefix", "2001:db8::/64"},
+                          {"nat64_prefix", "192.0.2.0/24"}, {"nat64_servers", "2001:db8::/32"},
+                          {"nat64_initial", "yes"}, {"nat64_foreign_227", "drop"}})
+    EXPECT_TRUE(apply_setting(c, key, bad)) << key << " = " << bad;
+  EXPECT_FALSE(apply_setting(c, "nat64", "no"));
+  EXPECT_FALSE(c.policy.ftp64->enabled);
 }
 
 }  // namespace
