@@ -27,12 +27,13 @@ bool Ftp64SessionState::is_client(const IpAddress& v6) const {
 bool Ftp64SessionState::partial_line_may_translate(Direction dir, std::string_view partial) const {
   if (partial.empty()) return false;
   if (dir == Direction::kToServer)
-    return may_start_with(partial, "EPSV") || may_start_with(partial, "EPRT") || may_start_with(partial, "ALGS");
+    return may_start_with(partial, "EPSV") || may_start_with(partial, "EPRT") ||
+           may_start_with(partial, "ALGS");
   return translator_.awaits_translated_reply();
 }
 
-void Ftp64Lines::emit(Direction dir, uint64_t at, std::string_view old_text, std::string_view new_text,
-                      bool server_view, std::string_view what) {
+void Ftp64Lines::emit(Direction dir, uint64_t at, std::string_view old_text,
+                      std::string_view new_text, bool server_view, std::string_view what) {
   Action a = make_action(Action::Kind::kLineEdit, &s_.flow(), &s_, s_.id(), dir, now_);
   a.line_edit = LineEdit{static_cast<uint32_t>(at), old_text, new_text, server_view, what};
   ctx_.sink.on_action(a);

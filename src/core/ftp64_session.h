@@ -24,7 +24,9 @@ struct SessionContext;
 class Ftp64SessionState : public Ftp64Peers {
  public:
   Ftp64SessionState(const Ftp64Policy& policy, const ControlFlow& flow)
-      : policy_(policy), flow_(flow), translator_(policy.settings, *this, flow.client, flow.server) {}
+      : policy_(policy),
+        flow_(flow),
+        translator_(policy.settings, *this, flow.client, flow.server) {}
   Ftp64Translator& translator() { return translator_; }
   const Ftp64Translator& translator() const { return translator_; }
   bool is_client(const IpAddress& v6) const override;
@@ -45,7 +47,8 @@ std::unique_ptr<Ftp64SessionState> make_ftp64_state(const Policy& policy, const 
 // The stream readers' lines, through the translator, to the dialogue (`next`).
 class Ftp64Lines : public StreamReaderEvents {
  public:
-  Ftp64Lines(Session& s, Ftp64SessionState& st, StreamReaderEvents& next, SessionContext& ctx, Micros now)
+  Ftp64Lines(Session& s, Ftp64SessionState& st, StreamReaderEvents& next, SessionContext& ctx,
+             Micros now)
       : s_(s), st_(st), next_(next), ctx_(ctx), now_(now) {}
   void on_line(Direction dir, std::string_view line, LineKind kind, uint64_t at) override;
   void on_stream_event(Direction dir, StreamEvent e, std::string_view detail) override {

@@ -60,16 +60,22 @@ IpAddress ftp64_embed(const AddressPrefix& prefix, const IpAddress& v4) {
 
 std::string_view ftp64_mode_name(Ftp64Mode m) {
   switch (m) {
-    case Ftp64Mode::kNone: return "NONE";
-    case Ftp64Mode::kEpsv: return "EPSV";
-    case Ftp64Mode::kEpsvEprt: return "EPSVEPRT";
+    case Ftp64Mode::kNone:
+      return "NONE";
+    case Ftp64Mode::kEpsv:
+      return "EPSV";
+    case Ftp64Mode::kEpsvEprt:
+      return "EPSVEPRT";
   }
   return "NONE";
 }
 
 Ftp64Translator::Ftp64Translator(const Ftp64Settings& settings, const Ftp64Peers& peers,
                                  const IpAddress& client_v4, const IpAddress& server_v4)
-    : settings_(settings), peers_(peers), client_v4_(client_v4), server_v4_(server_v4),
+    : settings_(settings),
+      peers_(peers),
+      client_v4_(client_v4),
+      server_v4_(server_v4),
       mode_(settings.initial) {}
 
 Ftp64Edit Ftp64Translator::answer_here(std::string reply, std::string_view what) {
@@ -108,7 +114,8 @@ Ftp64Edit Ftp64Translator::translate_epsv(std::string_view arg) {
     return replace("PASV", "epsv");
   }
   if (ascii_iequals(arg, "ALL"))
-    return answer_here("504 EPSV ALL is not supported through the IPv6-to-IPv4 translator", "epsv_all");
+    return answer_here("504 EPSV ALL is not supported through the IPv6-to-IPv4 translator",
+                       "epsv_all");
   if (all_digits(arg)) return answer_here("522 Network protocol not supported, use (2)", "epsv_af");
   return answer_here("501 Syntax error in EPSV argument", "epsv_af");
 }
@@ -172,8 +179,8 @@ Ftp64Edit Ftp64Translator::on_reply(std::string_view line) {
     multiline_code_ = r.code;
     multiline_answers_ = std::move(p);
     multiline_endpoint_ = DataEndpoint{};
-    removing_ = multiline_answers_ &&
-                (multiline_answers_->did == Did::kNoop || multiline_answers_->did == Did::kPasvForEpsv);
+    removing_ = multiline_answers_ && (multiline_answers_->did == Did::kNoop ||
+                                       multiline_answers_->did == Did::kPasvForEpsv);
     if (!removing_) return pass(line);
     if (multiline_answers_->did == Did::kNoop && r.code != 200) {
       // Decided on the first line: the rest of it is never seen by the client.
@@ -220,8 +227,10 @@ Ftp64Edit Ftp64Translator::answer(const Pending& p, uint16_t code, std::string_v
       // RFC 6384 section 6: the 229 names no address; the client connects to the address it
       // reached the server by. A 227 naming another host cannot be expressed in a 229.
       if (ep.address != server_v4_ && settings_.refuse_foreign_227)
-        return replace("425 Server announced another address for the data connection", "227_foreign");
-      return replace("229 Entering Extended Passive Mode (|||" + std::to_string(ep.port) + "|)", "227");
+        return replace("425 Server announced another address for the data connection",
+                       "227_foreign");
+      return replace("229 Entering Extended Passive Mode (|||" + std::to_string(ep.port) + "|)",
+                     "227");
     }
   }
   return pass(line);

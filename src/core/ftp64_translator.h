@@ -31,11 +31,10 @@
 //   everything else (LANG included: the ALG's own replies stay in English)  -> unchanged
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <memory>
 #include <vector>
 
 #include "core/command_rule.h"
@@ -131,8 +130,8 @@ class Ftp64Translator {
  public:
   // client_v4: the client's address on the IPv4 leg (what PORT must name); server_v4: the
   // control connection's server. `peers` must outlive the translator.
-  Ftp64Translator(const Ftp64Settings& settings, const Ftp64Peers& peers, const IpAddress& client_v4,
-                  const IpAddress& server_v4);
+  Ftp64Translator(const Ftp64Settings& settings, const Ftp64Peers& peers,
+                  const IpAddress& client_v4, const IpAddress& server_v4);
 
   Ftp64Edit on_command(std::string_view line);
   Ftp64Edit on_reply(std::string_view line);

@@ -5,7 +5,8 @@
 namespace ftpgate {
 
 std::optional<ConntrackInfo> Ftp64Legs::v6_control(const ControlFlow& v4, int& err) {
-  return ct_.find_by_destination(CtTuple{IpAddress{}, ftp64_embed(prefix_, v4.server), v4.client_port, v4.server_port}, err);
+  return ct_.find_by_destination(
+      CtTuple{IpAddress{}, ftp64_embed(prefix_, v4.server), v4.client_port, v4.server_port}, err);
 }
 
 std::optional<IpAddress> Ftp64Legs::client_of(const ControlFlow& v4) {
@@ -60,8 +61,12 @@ void remove_ftp64_twins(ConntrackPort& ct, ControlState& s, uint64_t id) {
 }
 
 EndpointRewrite ftp64_line_rewrite(const Action& a) {
-  EndpointRewrite r{a.direction, a.line_edit.seq, static_cast<uint32_t>(a.line_edit.old_text.size()),
-                    std::string(a.line_edit.old_text), std::string(a.line_edit.new_text), CtTuple{},
+  EndpointRewrite r{a.direction,
+                    a.line_edit.seq,
+                    static_cast<uint32_t>(a.line_edit.old_text.size()),
+                    std::string(a.line_edit.old_text),
+                    std::string(a.line_edit.new_text),
+                    CtTuple{},
                     ExpectationRecord(a, InstallOutcome{})};
   r.line_edit = true;
   r.server_view = a.line_edit.server_view;
@@ -74,10 +79,12 @@ void compose_ftp64_edits(std::vector<EndpointRewrite>& rewrites) {
     for (EndpointRewrite& r : rewrites) {
       if (r.line_edit || r.direction != line.direction || r.text_length == 0) continue;
       const int64_t off = static_cast<int32_t>(r.text_seq - line.text_seq);
-      const int64_t span = line.server_view ? static_cast<int64_t>(line.new_text.size()) : line.text_length;
+      const int64_t span =
+          line.server_view ? static_cast<int64_t>(line.new_text.size()) : line.text_length;
       if (off < 0 || off + r.text_length > span) continue;
       if (line.server_view) {
-        if (line.new_text.compare(static_cast<size_t>(off), r.text_length, r.old_text) != 0) continue;
+        if (line.new_text.compare(static_cast<size_t>(off), r.text_length, r.old_text) != 0)
+          continue;
         line.new_text.replace(static_cast<size_t>(off), r.text_length, r.new_text);
       }
       r.text_seq = line.text_seq;

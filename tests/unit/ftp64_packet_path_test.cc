@@ -87,7 +87,8 @@ TEST(Ftp64PacketPath, EprtOfAnotherHostIsAnsweredByTheAlgThroughNoop) {
   Wire w(n.lab, "192.168.255.2", "203.0.113.10");
   EXPECT_EQ(payload_of(w.send(true, "EPRT |2|2001:db8:1::99|50000|\r\n").packet), "NOOP\r\n");
   w.client_shift = 4 - 29;  // the server acknowledges the client's bytes in its numbering
-  EXPECT_EQ(payload_of(w.send(false, "200 NOOP ok.\r\n").packet), "501 EPRT address is not the client's own\r\n");
+  EXPECT_EQ(payload_of(w.send(false, "200 NOOP ok.\r\n").packet),
+            "501 EPRT address is not the client's own\r\n");
   EXPECT_TRUE(n.lab.ct.expectations.empty());
 }
 
@@ -172,9 +173,12 @@ TEST(Ftp64Config, KeysAndFlags) {
   EXPECT_EQ(c.policy.ftp64->settings.initial, Ftp64Mode::kNone);
   EXPECT_FALSE(apply_setting(c, "nat64_foreign_227", "ignore"));
   EXPECT_FALSE(c.policy.ftp64->settings.refuse_foreign_227);
-  for (auto [key, bad] : {std::pair{"nat64", "maybe"}, {"nat64_prefix", "2001:db8::/64"},
-                          {"nat64_prefix", "192.0.2.0/24"}, {"nat64_servers", "2001:db8::/32"},
-                          {"nat64_initial", "yes"}, {"nat64_foreign_227", "drop"}})
+  for (auto [key, bad] : {std::pair{"nat64", "maybe"},
+                          {"nat64_prefix", "2001:db8::/64"},
+                          {"nat64_prefix", "192.0.2.0/24"},
+                          {"nat64_servers", "2001:db8::/32"},
+                          {"nat64_initial", "yes"},
+                          {"nat64_foreign_227", "drop"}})
     EXPECT_TRUE(apply_setting(c, key, bad)) << key << " = " << bad;
   EXPECT_FALSE(apply_setting(c, "nat64", "no"));
   EXPECT_FALSE(c.policy.ftp64->enabled);

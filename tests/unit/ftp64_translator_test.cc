@@ -34,10 +34,14 @@ struct Case {
 
 std::string render(const Ftp64Edit& e) {
   switch (e.kind) {
-    case Ftp64Edit::Kind::kPass: return "=";
-    case Ftp64Edit::Kind::kRemove: return "-";
-    case Ftp64Edit::Kind::kTeardown: return "!";
-    case Ftp64Edit::Kind::kReplace: return e.text;
+    case Ftp64Edit::Kind::kPass:
+      return "=";
+    case Ftp64Edit::Kind::kRemove:
+      return "-";
+    case Ftp64Edit::Kind::kTeardown:
+      return "!";
+    case Ftp64Edit::Kind::kReplace:
+      return e.text;
   }
   return "?";
 }
@@ -74,7 +78,8 @@ TEST(Ftp64Translator, EpsvBecomesPasvAnd227Becomes229) {
         {'S', "227 Entering Passive Mode (203,0,113,10,25,38)",
          "229 Entering Extended Passive Mode (|||6438|)"}}},
       {"lower case, trailing space",
-       {{'C', "epsv ", "PASV"}, {'S', "227 =203,0,113,10,4,1", "229 Entering Extended Passive Mode (|||1025|)"}}},
+       {{'C', "epsv ", "PASV"},
+        {'S', "227 =203,0,113,10,4,1", "229 Entering Extended Passive Mode (|||1025|)"}}},
       {"227 without parentheses (RFC 1123 4.1.2.6)",
        {{'C', "EPSV", "PASV"},
         {'S', "227 Entering Passive Mode 203,0,113,10,200,10",
@@ -85,10 +90,12 @@ TEST(Ftp64Translator, EpsvBecomesPasvAnd227Becomes229) {
          "425 Server announced another address for the data connection"}}},
       {"227 naming another host, address ignored by setting",
        {{'C', "EPSV", "PASV"},
-        {'S', "227 Entering Passive Mode (10,0,0,1,195,80)", "229 Entering Extended Passive Mode (|||50000|)"}},
+        {'S', "227 Entering Passive Mode (10,0,0,1,195,80)",
+         "229 Entering Extended Passive Mode (|||50000|)"}},
        ignore_address},
       {"227 without an endpoint: 425",
-       {{'C', "EPSV", "PASV"}, {'S', "227 Entering Passive Mode", "425 Cannot parse the server's passive reply"}}},
+       {{'C', "EPSV", "PASV"},
+        {'S', "227 Entering Passive Mode", "425 Cannot parse the server's passive reply"}}},
       {"PASV refused: the refusal passes",
        {{'C', "EPSV", "PASV"}, {'S', "500 PASV not understood", "="}}},
       {"multi-line 227: its later lines go, the last carries the 229",
@@ -101,7 +108,8 @@ TEST(Ftp64Translator, EpsvBecomesPasvAnd227Becomes229) {
       {"pipelined: EPSV, LIST; 227, 150, 226",
        {{'C', "EPSV", "PASV"},
         {'C', "LIST", "="},
-        {'S', "227 Entering Passive Mode (203,0,113,10,195,80)", "229 Entering Extended Passive Mode (|||50000|)"},
+        {'S', "227 Entering Passive Mode (203,0,113,10,195,80)",
+         "229 Entering Extended Passive Mode (|||50000|)"},
         {'S', "150 Here comes the directory listing.", "="},
         {'S', "226 Directory send OK.", "="}}},
   });
@@ -113,14 +121,17 @@ TEST(Ftp64Translator, EpsvAllAndOtherProtocolsAreAnsweredByTheAlg) {
   run({
       {"EPSV ALL -> 504",
        {{'C', "EPSV ALL", "NOOP"},
-        {'S', "200 NOOP ok.", "504 EPSV ALL is not supported through the IPv6-to-IPv4 translator"}}},
+        {'S', "200 NOOP ok.",
+         "504 EPSV ALL is not supported through the IPv6-to-IPv4 translator"}}},
       {"epsv all (case)",
        {{'C', "epsv all", "NOOP"},
         {'S', "200 Zzz", "504 EPSV ALL is not supported through the IPv6-to-IPv4 translator"}}},
       {"EPSV 1 -> 522",
-       {{'C', "EPSV 1", "NOOP"}, {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
+       {{'C', "EPSV 1", "NOOP"},
+        {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
       {"EPSV 3 -> 522",
-       {{'C', "EPSV 3", "NOOP"}, {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
+       {{'C', "EPSV 3", "NOOP"},
+        {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
       {"EPSV x -> 501",
        {{'C', "EPSV x", "NOOP"}, {'S', "200 NOOP ok.", "501 Syntax error in EPSV argument"}}},
   });
@@ -133,20 +144,24 @@ TEST(Ftp64Translator, EprtOfTheClientBecomesPort) {
   epsv_only.initial = epsv_only.enabled = Ftp64Mode::kEpsv;
   run({
       {"EPRT |2|client|6275| -> PORT pool,24,131",
-       {{'C', "EPRT |2|2001:db8:1::2|6275|", "PORT 192,168,255,2,24,131"}, {'S', "200 PORT command successful", "="}}},
+       {{'C', "EPRT |2|2001:db8:1::2|6275|", "PORT 192,168,255,2,24,131"},
+        {'S', "200 PORT command successful", "="}}},
       {"another delimiter (RFC 2428 lets the client choose)",
        {{'C', "EPRT !2!2001:db8:1::2!50000!", "PORT 192,168,255,2,195,80"}}},
       {"the uncompressed form of the same address",
        {{'C', "EPRT |2|2001:0db8:0001:0000:0000:0000:0000:0002|1025|", "PORT 192,168,255,2,4,1"}}},
       {"the server refuses the PORT: the refusal passes",
-       {{'C', "EPRT |2|2001:db8:1::2|6275|", "PORT 192,168,255,2,24,131"}, {'S', "500 Illegal PORT command.", "="}}},
+       {{'C', "EPRT |2|2001:db8:1::2|6275|", "PORT 192,168,255,2,24,131"},
+        {'S', "500 Illegal PORT command.", "="}}},
       {"another host's address (RFC 2428's example address) -> 501",
        {{'C', "EPRT |2|1080::8:800:200C:417A|5282|", "NOOP"},
         {'S', "200 NOOP ok.", "501 EPRT address is not the client's own"}}},
       {"net-prt 1 from an IPv6-only client -> 522",
-       {{'C', "EPRT |1|132.235.1.2|6275|", "NOOP"}, {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
+       {{'C', "EPRT |1|132.235.1.2|6275|", "NOOP"},
+        {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
       {"net-prt 3 -> 522",
-       {{'C', "EPRT |3|foo|6275|", "NOOP"}, {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
+       {{'C', "EPRT |3|foo|6275|", "NOOP"},
+        {'S', "200 NOOP ok.", "522 Network protocol not supported, use (2)"}}},
       {"malformed: passed on, the server refuses it",
        {{'C', "EPRT |2|2001:db8:1::2|", "="}, {'S', "500 Syntax error", "="}}},
       {"mode EPSV: EPRT is not translated", {{'C', "EPRT |2|2001:db8:1::2|6275|", "="}}, epsv_only},
@@ -161,7 +176,8 @@ TEST(Ftp64Translator, AlgsCommandReportsAndSwitchesTheTranslation) {
   Ftp64Settings starts_off;
   starts_off.initial = Ftp64Mode::kNone;
   run({
-      {"STATUS64 -> 216 EPSVEPRT", {{'C', "ALGS STATUS64", "NOOP"}, {'S', "200 NOOP ok.", "216 EPSVEPRT"}}},
+      {"STATUS64 -> 216 EPSVEPRT",
+       {{'C', "ALGS STATUS64", "NOOP"}, {'S', "200 NOOP ok.", "216 EPSVEPRT"}}},
       {"DISABLE64 -> 216 NONE, then EPSV and EPRT pass",
        {{'C', "ALGS DISABLE64", "NOOP"},
         {'S', "200 NOOP ok.", "216 NONE"},
@@ -191,10 +207,12 @@ TEST(Ftp64Translator, AlgsCommandReportsAndSwitchesTheTranslation) {
        starts_off},
       {"unknown argument -> 504",
        {{'C', "ALGS FOO", "NOOP"},
-        {'S', "200 NOOP ok.", "504 ALGS argument not implemented (STATUS64, ENABLE64, DISABLE64)"}}},
+        {'S', "200 NOOP ok.",
+         "504 ALGS argument not implemented (STATUS64, ENABLE64, DISABLE64)"}}},
       {"no argument -> 504",
        {{'C', "ALGS", "NOOP"},
-        {'S', "200 NOOP ok.", "504 ALGS argument not implemented (STATUS64, ENABLE64, DISABLE64)"}}},
+        {'S', "200 NOOP ok.",
+         "504 ALGS argument not implemented (STATUS64, ENABLE64, DISABLE64)"}}},
   });
 }
 
@@ -203,11 +221,10 @@ TEST(Ftp64Translator, AlgsCommandReportsAndSwitchesTheTranslation) {
 TEST(Ftp64Translator, NoopAnswerIsReplacedOrTheSessionTornDown) {
   run({
       {"multi-line 200 to the NOOP",
-       {{'C', "ALGS STATUS64", "NOOP"},
-        {'S', "200-NOOP", "-"},
-        {'S', "200 ok", "216 EPSVEPRT"}}},
+       {{'C', "ALGS STATUS64", "NOOP"}, {'S', "200-NOOP", "-"}, {'S', "200 ok", "216 EPSVEPRT"}}},
       {"421 to the NOOP: teardown", {{'C', "ALGS STATUS64", "NOOP"}, {'S', "421 Timeout.", "!"}}},
-      {"530 to the NOOP: teardown", {{'C', "EPSV ALL", "NOOP"}, {'S', "530 Please login with USER and PASS.", "!"}}},
+      {"530 to the NOOP: teardown",
+       {{'C', "EPSV ALL", "NOOP"}, {'S', "530 Please login with USER and PASS.", "!"}}},
       {"multi-line 500 to the NOOP: teardown on its first line",
        {{'C', "ALGS STATUS64", "NOOP"}, {'S', "500-what", "!"}}},
       {"pipelined: NOOP answer replaced between others",
@@ -216,14 +233,16 @@ TEST(Ftp64Translator, NoopAnswerIsReplacedOrTheSessionTornDown) {
         {'C', "EPSV", "PASV"},
         {'S', "257 \"/\"", "="},
         {'S', "200 NOOP ok.", "216 EPSVEPRT"},
-        {'S', "227 Entering Passive Mode (203,0,113,10,195,80)", "229 Entering Extended Passive Mode (|||50000|)"}}},
+        {'S', "227 Entering Passive Mode (203,0,113,10,195,80)",
+         "229 Entering Extended Passive Mode (|||50000|)"}}},
       {"a preliminary 1xx does not pair",
        {{'C', "RETR f", "="},
         {'C', "ALGS STATUS64", "NOOP"},
         {'S', "150 Opening", "="},
         {'S', "226 Done", "="},
         {'S', "200 NOOP ok.", "216 EPSVEPRT"}}},
-      {"the client's own NOOP is the client's: its 200 passes", {{'C', "NOOP", "="}, {'S', "200 NOOP ok.", "="}}},
+      {"the client's own NOOP is the client's: its 200 passes",
+       {{'C', "NOOP", "="}, {'S', "200 NOOP ok.", "="}}},
   });
 }
 
@@ -234,8 +253,11 @@ TEST(Ftp64Translator, AuthLangAndEverythingElsePassUnchanged) {
       {"AUTH TLS accepted: transparent",
        {{'C', "AUTH TLS", "="}, {'S', "234 Proceed with negotiation.", "="}, {'C', "EPSV", "="}}},
       {"AUTH TLS refused: translating again",
-       {{'C', "AUTH TLS", "="}, {'S', "530 Please login with USER and PASS.", "="}, {'C', "EPSV", "PASV"}}},
-      {"AUTH GSSAPI refused (502)", {{'C', "AUTH GSSAPI", "="}, {'S', "502 not implemented", "="}, {'C', "EPSV", "PASV"}}},
+       {{'C', "AUTH TLS", "="},
+        {'S', "530 Please login with USER and PASS.", "="},
+        {'C', "EPSV", "PASV"}}},
+      {"AUTH GSSAPI refused (502)",
+       {{'C', "AUTH GSSAPI", "="}, {'S', "502 not implemented", "="}, {'C', "EPSV", "PASV"}}},
       {"pipelined after AUTH: not translated until its answer",
        {{'C', "AUTH TLS", "="}, {'C', "EPSV", "="}, {'S', "504 no", "="}, {'C', "EPSV", "PASV"}}},
       {"LANG passes (the ALG's replies stay English)",
