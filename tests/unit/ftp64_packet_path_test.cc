@@ -36,12 +36,14 @@ struct Nat64Lab {
     lab.ct.add_connection(kV4Orig, kV4Reply);
     lab.ct.add_connection(kV6Orig);
   }
+  // The IPv4 leg's control connection (the pool address to the server), opened.
+  Wire wire() { return Wire(lab, "192.168.255.2", "203.0.113.10"); }
   Lab lab;
 };
 
 TEST(Ftp64PacketPath, EpsvIsSentAsPasvAnd227ReachesTheClientAs229) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   const PacketDecision c = w.send(true, "EPSV\r\n");
   ASSERT_EQ(c.fate, PacketDecision::Fate::kAcceptChanged);
   EXPECT_EQ(payload_of(c.packet), "PASV\r\n");
@@ -64,7 +66,7 @@ TEST(Ftp64PacketPath, EpsvIsSentAsPasvAnd227ReachesTheClientAs229) {
 
 TEST(Ftp64PacketPath, EprtBecomesAPortThatMasqueradeRewritesInTheSameLine) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   const PacketDecision c = w.send(true, "EPRT |2|2001:db8:1::2|50000|\r\n");
   ASSERT_EQ(c.fate, PacketDecision::Fate::kAcceptChanged);
   // PORT with the pool address, then NAT's rewrite to the address the server sees.
@@ -84,7 +86,7 @@ TEST(Ftp64PacketPath, EprtBecomesAPortThatMasqueradeRewritesInTheSameLine) {
 
 TEST(Ftp64PacketPath, EprtOfAnotherHostIsAnsweredByTheAlgThroughNoop) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   EXPECT_EQ(payload_of(w.send(true, "EPRT |2|2001:db8:1::99|50000|\r\n").packet), "NOOP\r\n");
   w.client_shift = 4 - 29;  // the server acknowledges the client's bytes in its numbering
   EXPECT_EQ(payload_of(w.send(false, "200 NOOP ok.\r\n").packet),
@@ -94,7 +96,7 @@ TEST(Ftp64PacketPath, EprtOfAnotherHostIsAnsweredByTheAlgThroughNoop) {
 
 TEST(Ftp64PacketPath, AlgsIsAnsweredInPlaceOfTheNoopReply) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   EXPECT_EQ(payload_of(w.send(true, "ALGS STATUS64\r\n").packet), "NOOP\r\n");
   w.client_shift = -9;  // the server acknowledges the client's bytes in its numbering: 9 fewer
   EXPECT_EQ(payload_of(w.send(false, "200 NOOP ok.\r\n").packet), "216 EPSVEPRT\r\n");
@@ -104,7 +106,7 @@ TEST(Ftp64PacketPath, AlgsIsAnsweredInPlaceOfTheNoopReply) {
 
 TEST(Ftp64PacketPath, ANoopNotAnsweredWith200TearsTheSessionDown) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   w.send(true, "EPSV ALL\r\n");
   w.client_shift = -4;
   const PacketDecision r = w.send(false, "530 Please login.\r\n");
@@ -120,13 +122,13 @@ TEST(Ftp64PacketPath, ServersOutsideTheConfiguredPrefixesAreNotTranslated) {
   p->servers = {*AddressPrefix::parse("198.51.100.0/24")};
   n.lab.policy.ftp64 = p;
   n.lab.path.engine().set_policy(n.lab.policy);
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   EXPECT_EQ(w.send(true, "EPSV\r\n").fate, PacketDecision::Fate::kAccept);
 }
 
 TEST(Ftp64PacketPath, TheIpv6LegsExpectationGoesWithTheSession) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   w.send(true, "EPSV\r\n");
   w.send(false, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n");
   ASSERT_EQ(n.lab.ct.expectations.size(), 2u);
@@ -138,7 +140,7 @@ TEST(Ftp64PacketPath, TheIpv6LegsExpectationGoesWithTheSession) {
 
 TEST(Ftp64PacketPath, TheServerRefusingTheTranslatedPortWithdrawsBothLegs) {
   Nat64Lab n;
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   w.send(true, "EPRT |2|2001:db8:1::2|50000|\r\n");
   ASSERT_EQ(n.lab.ct.expectations.size(), 2u);
   w.client_shift = -4;
@@ -149,11 +151,35 @@ TEST(Ftp64PacketPath, TheServerRefusingTheTranslatedPortWithdrawsBothLegs) {
 TEST(Ftp64PacketPath, RulesJudgeWhatTheServerExecutes) {
   // A translated EPRT reaches the server as PORT: a rule about PORT denies it.
   Nat64Lab n(testing::with_rules({"deny verb PORT"}));
-  Wire w(n.lab, "192.168.255.2", "203.0.113.10");
+  Wire w = n.wire();
   const PacketDecision d = w.send(true, "EPRT |2|2001:db8:1::2|50000|\r\n");
   EXPECT_EQ(n.lab.path.engine().counters().commands_denied, 1u);
   EXPECT_NE(d.fate, PacketDecision::Fate::kAccept);
   EXPECT_EQ(payload_of(d.packet).find("EPRT"), std::string::npos);  // never sent as it was
+}
+
+TEST(Ftp64PacketPath, ACommandSplitAcrossSegmentsIsHeldAndSentTranslatedWhole) {
+  Nat64Lab n;
+  Wire w = n.wire();
+  const PacketDecision first = w.send(true, "EP");
+  EXPECT_EQ(first.fate, PacketDecision::Fate::kHold);  // may become EPSV/EPRT/ALGS
+  const QueuedId held = w.last_id();
+  const PacketDecision rest = w.send(true, "RT |2|2001:db8:1::2|50000|\r\n");
+  ASSERT_EQ(rest.fate, PacketDecision::Fate::kAcceptChanged);
+  EXPECT_EQ(payload_of(rest.packet), "PORT 198,51,100,1,195,80\r\n");
+  ASSERT_EQ(rest.drop.size(), 1u);  // the held start is now carried by this packet
+  EXPECT_EQ(rest.drop[0], held);
+  EXPECT_EQ(n.lab.gateway.counters().ftp64_line_edits_failed, 0u);
+}
+
+TEST(Ftp64PacketPath, AMultiLine227ShrinksToOne229) {
+  Nat64Lab n;
+  Wire w = n.wire();
+  w.send(true, "EPSV\r\n");
+  const PacketDecision r = w.send(false, "227-Entering Passive Mode (203,0,113,10,195,80).\r\n227 OK\r\n");
+  ASSERT_EQ(r.fate, PacketDecision::Fate::kAcceptChanged);
+  EXPECT_EQ(payload_of(r.packet), "229 Entering Extended Passive Mode (|||50000|)\r\n");
+  EXPECT_EQ(n.lab.ct.expectations.size(), 2u);
 }
 
 TEST(Ftp64Config, KeysAndFlags) {
