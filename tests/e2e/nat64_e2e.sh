@@ -141,10 +141,11 @@ run_cases() {  # WITH (ftpgate|none): runs every case, records the table row
     case $with-$result in
       ftpgate-ok) ok "$c with ftpgate: transferred byte-exact" ;;
       ftpgate-fails) bad "$c with ftpgate: failed ($(head -c 200 "$LAB_DIR/client.err"))" ;;
-      none-*) if [[ $c == *-legacy-* ]]; then
-                [ "$result" = fails ] && ok "$c without ftpgate: fails (the server knows no EPSV/EPRT)" ||
+      none-*) local why; why=$(tail -n 1 "$LAB_DIR/client.err" | head -c 100)
+              if [[ $c == *-legacy-* ]]; then
+                [ "$result" = fails ] && ok "$c without ftpgate: fails ($why)" ||
                   bad "$c without ftpgate: transferred, but the legacy server knows no EPSV/EPRT"
-              else echo "info $c without ftpgate: $result"; fi ;;
+              else echo "info $c without ftpgate: $result${why:+ ($why)}"; fi ;;
     esac
   done
 }
