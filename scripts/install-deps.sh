@@ -12,6 +12,8 @@ packages=(
   iproute2 nftables iptables conntrack tcpdump
   # real FTP peers for the lab
   vsftpd python3-pyftpdlib curl lftp
+  # NAT64 lab (tests/e2e/nat64_e2e.sh): the translator
+  tayga
   # the HA pair (tests/e2e/ha_e2e.sh): conntrack state sync and VRRP
   conntrackd keepalived
   # misc
@@ -49,4 +51,10 @@ for unit in conntrackd keepalived; do
     systemctl disable "$unit" >/dev/null 2>&1 || true
   fi
 done
+# proftpd for the NAT64 lab: its Debian package conflicts with vsftpd (installing it removes
+# vsftpd), so it is unpacked, not installed, where tests/e2e/nat64_e2e.sh looks for it.
+if [ ! -x /opt/ftpgate-lab/proftpd/usr/sbin/proftpd ] && ! command -v proftpd > /dev/null 2>&1; then
+  mkdir -p /opt/ftpgate-lab
+  (cd /opt/ftpgate-lab && apt-get download -qq proftpd-core && dpkg -x proftpd-core_*.deb proftpd && rm -f proftpd-core_*.deb)
+fi
 echo "install-deps: all packages present"

@@ -69,6 +69,18 @@ struct StreamEdit {
 // The bytes that replace an edit's `length` bytes.
 std::string stream_edit_bytes(StreamEdit::Kind kind, size_t length);
 
+// NAT64 (core/ftp64_translator.h): a whole control line replaced, or removed with its line
+// end; the length may change (the daemon records a TCP sequence adjustment).
+struct LineEdit {
+  uint32_t seq = 0;            // first byte, in the direction's TCP sequence numbers
+  std::string_view old_text;   // the bytes replaced (the line; with its line end when removed)
+  std::string_view new_text;   // what replaces them (valid in callback)
+  // The session's dialogue read new_text (a translated command): endpoint texts it found there
+  // are counted from `seq` in new_text, and are rewritten inside it.
+  bool server_view = false;
+  std::string_view what;       // Ftp64Edit::what
+};
+
 // A command rule matched (log or deny), or strict mode turned a refusal into a denial.
 struct PolicyHit {
   RuleAction action = RuleAction::kLog;
@@ -80,7 +92,8 @@ struct Action {
   // inspection of the session: the daemon marks its conntrack so the ruleset resets it).
   // kMask: text to mask (policy.mask_banner / mask_syst).
   // kTransfer: a data transfer ended (policy.audit_transfers; core/transfer_watch.h).
-  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent, kPolicy, kMask, kTransfer };
+  // kLineEdit: NAT64 translation of a control line (line_edit).
+  enum class Kind : uint8_t { kExpect, kReject, kAnomaly, kEvent, kPolicy, kMask, kTransfer, kLineEdit };
   Kind kind = Kind::kAnomaly;
   const ControlFlow* flow = nullptr;  // valid during the callback only
   Session* session = nullptr;         // the control connection's session (callback only); null
@@ -93,6 +106,7 @@ struct Action {
   SessionEvent event = SessionEvent::kClosed;  // kEvent
   PolicyHit policy;                   // kPolicy
   StreamEdit edit;                    // kMask; kPolicy with action deny
+  LineEdit line_edit;                 // kLineEdit
   const TransferRecord* transfer = nullptr;  // kTransfer (valid in callback)
   std::string_view line;              // the control line concerned, if any (valid in callback)
   std::string_view endpoint_text;     // kExpect: the endpoint text itself (valid in callback)

@@ -9,6 +9,8 @@
 
 namespace ftpgate {
 
+struct Ftp64Policy;
+
 using Micros = int64_t;  // time in microseconds, from the caller's clock
 
 struct Policy {
@@ -56,6 +58,9 @@ struct Policy {
   uint32_t max_watched_data_connections = 65536;
   // How long a record waits after the final reply for its data connection's last FIN.
   Micros transfer_linger = 2'000'000;
+
+  // --- NAT64: the RFC 6384 ALG on the IPv4 leg (core/ftp64_translator.h); null: off ---
+  std::shared_ptr<const Ftp64Policy> ftp64;
 
   // --- limits ---
   // Outstanding expectations per control connection; the newest replaces the oldest (kernel: 1).

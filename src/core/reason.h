@@ -61,6 +61,8 @@ namespace ftpgate {
   X(kSynWithData, "syn_with_data", kAnomaly)                                                     \
   /* a line the guard could not judge: the session is refused as a denied command is */          \
   X(kUnjudged, "unjudged", kReject)                                                              \
+  /* NAT64 (RFC 6384 section 12): the server did not answer the ALG's NOOP with 200 */           \
+  X(kFtp64NoopRefused, "ftp64_noop_refused", kReject)                                            \
   /* Limits and stream health (event "anomaly"). */                                              \
   /* more than policy.max_out_of_order_bytes buffered in one direction */                        \
   X(kOutOfOrderLimit, "out_of_order_limit", kAnomaly)                                            \

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <optional>
 
 #include "core/ascii.h"
 #include "core/command_reading.h"
@@ -192,7 +193,8 @@ Session::Session(const ControlFlow& flow, uint64_t id, const Policy& policy, Mic
       id_(id),
       last_seen_(now),
       to_server_(Direction::kToServer, policy),
-      to_client_(Direction::kToClient, policy) {}
+      to_client_(Direction::kToClient, policy),
+      ftp64_(make_ftp64_state(policy, flow)) {}
 
 Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micros now,
                                      SessionContext& ctx) {
@@ -250,7 +252,10 @@ Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micro
     dialogue_.picked_up();
   }
   Handler handler(*this, ctx, now);
-  FtpDialogue::Turn lines(dialogue_, ctx.policy, ctx.counters, handler);
+  FtpDialogue::Turn turn(dialogue_, ctx.policy, ctx.counters, handler);
+  std::optional<Ftp64Lines> translated;  // NAT64: lines pass the translator first
+  if (ftp64_) translated.emplace(*this, *ftp64_, turn, ctx, now);
+  StreamReaderEvents& lines = translated ? static_cast<StreamReaderEvents&>(*translated) : turn;
   if (seg.has(tcp_flags::kAck)) {
     // The peer acknowledges the other direction's bytes: judged bytes it holds need not be
     // kept; bytes it acknowledges that we never saw are a hole: skip it, resynchronise its
@@ -262,6 +267,7 @@ Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micro
       ctx.counters.skipped_bytes += skipped;
       report(other, Reason::kStreamGap, {}, now, ctx);
       dialogue_.lost_in_gap(to_server_.initialized() ? to_server_.next() : 0);
+      if (ftp64_) ftp64_->translator().lost_sync();
       // Which reply answers which transfer is lost with the pairing: those waiting are
       // recorded now, their reply unknown (0).
       if (ctx.transfers != nullptr) ctx.transfers->unpaired(id_, now);
@@ -288,7 +294,7 @@ Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micro
 }
 
 void Session::read_payload(Direction dir, uint32_t data_seq, std::string_view payload, bool guard,
-                           FtpDialogue::Turn& lines, Micros now, SessionContext& ctx,
+                           StreamReaderEvents& lines, Micros now, SessionContext& ctx,
                            SegmentVerdict& v) {
   StreamReader& s = reader(dir);
   const ReassemblyReport rep = s.push(data_seq, payload, guard, lines);
@@ -362,6 +368,7 @@ bool Session::partial_line_may_announce(Direction dir) const {
   if (!s.reading_lines()) return false;
   if (dir == Direction::kToClient && dialogue_.multiline_passive_open()) return true;
   const std::string_view partial = s.partial_line();
+  if (ftp64_ && ftp64_->partial_line_may_translate(dir, partial)) return true;
   if (partial.empty()) return false;
   return dir == Direction::kToServer ? may_start_with(partial, {"PORT", "EPRT", "LPRT"})
                                      : may_start_with(partial, {"227", "228", "229"});
@@ -439,6 +446,11 @@ void Session::enforce(Direction dir, const PolicyHit& hit, Reason why, std::stri
                                                   : StreamEdit::Kind::kNeutralReply,
                       static_cast<uint32_t>(dialogue_.line_at()), static_cast<uint32_t>(line.size())};
   ctx.sink.on_action(a);
+}
+
+void Session::ftp64_teardown(std::string_view line, Micros now, SessionContext& ctx) {
+  ctx.counters.count(Reason::kFtp64NoopRefused);
+  enforce(Direction::kToClient, PolicyHit{RuleAction::kDeny, nullptr}, Reason::kFtp64NoopRefused, line, now, ctx);
 }
 
 void Session::event(Direction dir, SessionEvent e, Micros now, SessionContext& ctx) {

@@ -12,6 +12,7 @@
 #include "core/action.h"
 #include "core/counters.h"
 #include "core/flow.h"
+#include "core/ftp64_session.h"
 #include "core/ftp_dialogue.h"
 #include "core/policy.h"
 #include "core/segment_verdict.h"
@@ -78,6 +79,16 @@ class Session {
 
   // The adapter's per-session state (see session_extension.h); null until one is attached.
   SessionExtension* extension() const { return extension_.get(); }
+
+  // NAT64 (ftp64_session.h): the RFC 6384 translation of this session, or null.
+  Ftp64SessionState* ftp64() const { return ftp64_.get(); }
+  // Judged bytes of `dir` from stream position `from` (as many of `length` as are kept).
+  std::string_view judged_bytes(Direction dir, uint64_t from, size_t length) const {
+    return (dir == Direction::kToServer ? to_server_ : to_client_).judged(from, length);
+  }
+  // The server did not answer the ALG's NOOP with 200 (RFC 6384 section 12): the reply line
+  // being read is neutralised and the session denied, as a denied command is.
+  void ftp64_teardown(std::string_view line, Micros now, SessionContext& ctx);
   void attach(std::unique_ptr<SessionExtension> e) { extension_ = std::move(e); }
 
  private:
@@ -106,7 +117,7 @@ class Session {
   void drop(SegmentVerdict& v, Reason why, SessionContext& ctx);
   // Reads a segment's payload into its direction's stream, under the guard's rules.
   void read_payload(Direction dir, uint32_t data_seq, std::string_view payload, bool guard,
-                    FtpDialogue::Turn& lines, Micros now, SessionContext& ctx, SegmentVerdict& v);
+                    StreamReaderEvents& lines, Micros now, SessionContext& ctx, SegmentVerdict& v);
   StreamReader& reader(Direction d) { return d == Direction::kToServer ? to_server_ : to_client_; }
 
   ControlFlow flow_;
@@ -127,6 +138,7 @@ class Session {
   bool closing_ = false;
   Micros closing_since_ = 0;
   std::unique_ptr<SessionExtension> extension_;
+  std::unique_ptr<Ftp64SessionState> ftp64_;
 };
 
 }  // namespace ftpgate

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/ftp64_translator.h"
 #include "util/port_list.h"
 
 namespace ftpgate {
@@ -129,6 +130,28 @@ std::optional<std::string> add_rule(DaemonConfig& c, std::string_view v) {
   next->add(std::move(*parsed.rule));
   c.policy.rules = std::move(next);
   c.rule_names.push_back(std::move(name));
+  return kGood;
+}
+
+// The NAT64 mode, copied on write (running engines share the one they were given).
+Ftp64Policy& ftp64_of(DaemonConfig& c) {
+  auto next = c.policy.ftp64 ? std::make_shared<Ftp64Policy>(*c.policy.ftp64) : std::make_shared<Ftp64Policy>();
+  if (!c.policy.ftp64) next->prefix = *AddressPrefix::parse("64:ff9b::/96");
+  c.policy.ftp64 = next;
+  return *next;
+}
+
+std::optional<std::string> set_nat64_servers(DaemonConfig& c, std::string_view v) {
+  std::vector<AddressPrefix> servers;
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    const std::string_view item = trim(v.substr(0, comma));
+    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+    auto p = AddressPrefix::parse(item);
+    if (!p || !p->base.is_v4()) return std::string("IPv4 prefixes separated by commas, e.g. 203.0.113.0/24,198.51.100.7");
+    servers.push_back(*p);
+  }
+  ftp64_of(c).servers = std::move(servers);
   return kGood;
 }
 
@@ -267,6 +290,47 @@ constexpr Key kKeys[] = {
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.nat.port_attempts, 1, 4096), "1-4096"); }},
     {"max_held_packets", "segments held for the rest of a split endpoint line (0 = never hold)", "8",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.nat.max_held_packets, 0, 4096), "0-4096"); }},
+    {"nat64", "yes: RFC 6384 FTP ALG for IPv6-only clients on the IPv4 leg of a NAT64 (README: NAT64)", "yes",
+     [](DaemonConfig& c, std::string_view v) {
+       bool on = false;
+       if (!parse_bool(v, on)) return hint(false, "yes or no");
+       ftp64_of(c).enabled = on;
+       return kGood;
+     }},
+    {"nat64_prefix", "the NAT64 prefix (/96) by which IPv6 clients reach IPv4 servers", "64:ff9b::/96",
+     [](DaemonConfig& c, std::string_view v) {
+       auto p = AddressPrefix::parse(v);
+       const bool ok = p && p->base.is_v6() && p->length == 96;
+       if (ok) ftp64_of(c).prefix = *p;
+       return hint(ok, "an IPv6 /96 prefix, e.g. 64:ff9b::/96");
+     }},
+    {"nat64_servers", "IPv4 server prefixes whose sessions are translated (empty: all)", "203.0.113.0/24",
+     set_nat64_servers},
+    {"nat64_eprt", "yes: EPRT is translated to PORT too (ALGS ENABLE64 gives EPSVEPRT), no: EPSV only", "yes",
+     [](DaemonConfig& c, std::string_view v) {
+       bool on = true;
+       if (!parse_bool(v, on)) return hint(false, "yes or no");
+       Ftp64Policy& p = ftp64_of(c);
+       p.settings.enabled = on ? Ftp64Mode::kEpsvEprt : Ftp64Mode::kEpsv;
+       if (p.settings.initial != Ftp64Mode::kNone) p.settings.initial = p.settings.enabled;
+       return kGood;
+     }},
+    {"nat64_initial", "on | off: whether a session starts translating (off: only after ALGS ENABLE64)", "on",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v == "on" || v == "off";
+       if (ok) {
+         Ftp64Policy& p = ftp64_of(c);
+         p.settings.initial = v == "on" ? p.settings.enabled : Ftp64Mode::kNone;
+       }
+       return hint(ok, "on or off");
+     }},
+    {"nat64_foreign_227", "refuse | ignore: a 227 naming another address than the server's becomes 425, or its address is ignored",
+     "refuse",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v == "refuse" || v == "ignore";
+       if (ok) ftp64_of(c).settings.refuse_foreign_227 = v == "refuse";
+       return hint(ok, "refuse or ignore");
+     }},
     {"nat_hold_timeout_ms", "how long a held segment waits before release unchanged", "200",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.nat.hold_timeout, 10'000), "1-10000 ms"); }},
 };

@@ -22,6 +22,13 @@ class ConntrackPort {
   // The conntrack whose original source is `client` and whose reply source is `server` (a
   // connection NATed at both ends), or nullopt with err.
   virtual std::optional<ConntrackInfo> find_by_ends(const CtTuple& client_to_server, int& err) = 0;
+  // NAT64: the conntrack whose original tuple goes to t.dst:t.dport from port t.sport, any
+  // source address (the IPv6 leg of a control connection whose client is not known yet).
+  virtual std::optional<ConntrackInfo> find_by_destination(const CtTuple& t, int& err) {
+    (void)t;
+    err = -EOPNOTSUPP;
+    return std::nullopt;
+  }
   // Sets one direction's TCP sequence adjustment of the conntrack `orig`. 0 or -errno; the
   // kernel ignores it silently where the conntrack has no seqadj extension (read it back).
   virtual int set_seq_adjust(const CtTuple& orig, bool reply_direction,

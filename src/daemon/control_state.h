@@ -57,6 +57,9 @@ class ControlState : public SessionExtension {
   bool adjust_verified = false;
   std::vector<HeldSegment> held[2];             // by Direction, arrival order
   std::optional<RewrittenSegment> rewritten[2];
+  // NAT64: the IPv6 leg's control conntrack (daemon/ftp64_legs.h), once found.
+  std::optional<CtTuple> ftp64_v6_master;
+  std::vector<InstalledExpectation> ftp64_v6_installed;  // the data connections' on that leg
 
   static size_t index(Direction d) { return d == Direction::kToClient ? 1 : 0; }
   bool has_rewrites() const { return rewritten[0] || rewritten[1]; }

@@ -23,6 +23,7 @@
 #include "daemon/latency_histogram.h"
 #include "daemon/metrics_endpoint.h"
 #include "daemon/packet_path.h"
+#include "daemon/ftp64_legs.h"
 #include "daemon/gateway.h"
 #include "daemon/daemon_log.h"
 #include "daemon/helper_binding.h"
@@ -218,6 +219,7 @@ int run_daemon(DaemonOptions options) {
     decisions.flush();
     audit.flush(wall_clock_micros() - monotonic_micros());
   };
+  attach_ftp64_legs(cfg.policy, *ct);  // NAT64: sessions find their IPv6 leg over ctnetlink
   Gateway gateway(*ct, cfg.policy, cfg.nat, decisions);
   gateway.set_audit(&audit);
   gateway.set_own_helpers(expectation_helpers(cfg.helper_mode));
@@ -429,6 +431,7 @@ int run_daemon(DaemonOptions options) {
               info.last_reload_success_micros = info.last_reload_micros;
               ++info.reloads_succeeded;
               info.rule_names = fresh.rule_names;
+              attach_ftp64_legs(fresh.policy, *ct);
               engine.set_policy(fresh.policy);
               gateway.set_policy(fresh.policy, fresh.nat);
               path.set_nat(fresh.nat);

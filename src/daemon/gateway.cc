@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/endpoint_formatter.h"
+#include "daemon/ftp64_legs.h"
 #include "kernel/netlink_socket.h"
 
 namespace ftpgate {
@@ -31,6 +32,13 @@ void Gateway::on_action(const Action& a) {
       break;
     case Action::Kind::kTransfer:
       if (audit_ != nullptr) audit_->record(*a.transfer);
+      break;
+    case Action::Kind::kLineEdit:  // NAT64: made with the segment's rewrites (daemon/ftp64_legs.h)
+      if (a.session != nullptr) {
+        ControlState& s = control_state(*a.session);
+        if (!s.conntrack) look_up_control(*a.flow, s);
+        rewrites_.push_back(ftp64_line_rewrite(a));
+      }
       break;
     case Action::Kind::kEvent:
       if (a.event == SessionEvent::kClosed || a.event == SessionEvent::kExpired) {
@@ -108,7 +116,9 @@ void Gateway::install(const Action& a, ControlState& s) {
   // kernel would get them in the wrong order and, at max_expected 1, keep the older one.
   if (attached_) finish_attached(false);
   // Those that timed out unused are gone from the kernel: the list holds only live ones.
-  std::erase_if(s.installed, [&](const InstalledExpectation& i) { return i.expires <= a.now; });
+  const auto expired = [&](const InstalledExpectation& i) { return i.expires <= a.now; };
+  std::erase_if(s.installed, expired);
+  std::erase_if(s.ftp64_v6_installed, expired);
   if (e.replaces_id != 0) {
     // The engine let this one replace the oldest (max_expectations_per_session); the kernel
     // helper's max_expected, registered from the same policy, evicts it there.
@@ -134,6 +144,7 @@ void Gateway::install(const Action& a, ControlState& s) {
     if (ct_.attach_to_verdict(req)) {
       // Logged once the verdict has gone out and the kernel has said (finish_attached).
       s.installed.push_back(InstalledExpectation{e.id, req.tuple, e.expires});
+      if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a, s);
       attached_.emplace(Attached{ExpectationRecord(a, InstallOutcome{}), &s, req.tuple, req.timeout_s,
                                  s.conntrack->helper});
       return;
@@ -160,6 +171,7 @@ void Gateway::install(const Action& a, ControlState& s) {
   if (rc == 0) {
     ++counters_.expectations_installed;
     s.installed.push_back(InstalledExpectation{e.id, req.tuple, e.expires});
+    if (a.session != nullptr && a.session->ftp64() != nullptr) install_twin(a, s);
     out.installed = true;
     out.detail = "timeout " + std::to_string(req.timeout_s) + "s (helper " + s.conntrack->helper + ")";
     if (rewrite) {
@@ -244,10 +256,23 @@ int Gateway::install_nated(const Action& a, ControlState& s, ExpectationRequest&
 std::vector<EndpointRewrite> Gateway::take_rewrites() {
   std::vector<EndpointRewrite> r;
   r.swap(rewrites_);
-  std::sort(r.begin(), r.end(), [](const EndpointRewrite& x, const EndpointRewrite& y) {
-    return static_cast<int32_t>(x.text_seq - y.text_seq) < 0;
+  compose_ftp64_edits(r);  // NAT64: endpoint rewrites inside translated lines
+  // At one position, an empty rewrite (composed into a line edit) before the line edit.
+  std::stable_sort(r.begin(), r.end(), [](const EndpointRewrite& x, const EndpointRewrite& y) {
+    const int32_t d = static_cast<int32_t>(x.text_seq - y.text_seq);
+    return d != 0 ? d < 0 : (x.text_length == 0 && y.text_length != 0);
   });
   return r;
+}
+
+void Gateway::install_twin(const Action& a, ControlState& s) {
+  std::string detail;
+  CtTuple twin;
+  const int rc = install_ftp64_twin(ct_, policy_, *a.flow, a.expectation, timeout_seconds(), s.ftp64_v6_master,
+                                    twin, detail);
+  ++(rc == 0 ? counters_.ftp64_v6_expectations : counters_.ftp64_v6_expectation_errors);
+  if (rc == 0) s.ftp64_v6_installed.push_back(InstalledExpectation{a.expectation.id, twin, a.expectation.expires});
+  log_.note(rc == 0 ? "ftp64_v6_expectation" : "ftp64_v6_expectation_error", detail);
 }
 
 bool Gateway::is_nated(Session& session, Micros now) {
@@ -291,6 +316,10 @@ bool Gateway::adjust_sequence(ControlState& s, Direction dir, uint32_t seq, int3
 
 void Gateway::rewrites_made(const std::vector<EndpointRewrite>& rewrites) {
   for (const EndpointRewrite& r : rewrites) {
+    if (r.line_edit) {
+      ++counters_.ftp64_line_edits;
+      continue;
+    }
     ++counters_.nat_rewrites;
     ExpectationRecord logged = r.decision;
     logged.outcome.rewrite_old = r.old_text;
@@ -306,6 +335,12 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
                         : why == RewriteFailure::kSequenceAdjustment ? "no TCP sequence adjustment"
                                                                      : "the packet could not be rebuilt";
   for (const EndpointRewrite& r : rewrites) {
+    if (r.line_edit) {
+      ++counters_.ftp64_line_edits_failed;
+      log_.note("ftp64_line_edit_failed", std::string("nat64: \"") + r.old_text + "\" -> \"" + r.new_text +
+                                               "\" not made (" + because + ")");
+      continue;
+    }
     ++(why == RewriteFailure::kTextAlreadyReleased ? counters_.nat_rewrite_impossible
        : why == RewriteFailure::kSequenceAdjustment ? counters_.nat_seq_adjust_unavailable
                                                     : counters_.install_errors);
@@ -320,6 +355,7 @@ void Gateway::rewrites_withdrawn(ControlState& s, const std::vector<EndpointRewr
 }
 
 void Gateway::withdraw(ControlState& s, uint64_t id) {
+  remove_ftp64_twins(ct_, s, id);  // NAT64: its IPv6 leg's too
   auto it = std::find_if(s.installed.begin(), s.installed.end(),
                          [&](const InstalledExpectation& i) { return i.id == id; });
   if (it == s.installed.end() || !s.conntrack) return;  // never installed
@@ -333,6 +369,7 @@ void Gateway::end_session(ControlState& s) {
     for (const HeldSegment& h : held) released_.push_back(h.id);
     held.clear();
   }
+  remove_ftp64_twins(ct_, s, 0);  // NAT64: the IPv6 leg's expectations
   if (!s.conntrack) return;
   for (const InstalledExpectation& i : s.installed) {
     // Only this control connection's own: another may expect the same tuple by now.

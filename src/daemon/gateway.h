@@ -52,7 +52,14 @@ namespace ftpgate {
   /* the kernel kept no sequence adjustment: rewrite refused */                                 \
   X(nat_seq_adjust_unavailable, "nat_seq_adjust_unavailable_total")                             \
   /* the endpoint text left in a segment already released */                                    \
-  X(nat_rewrite_impossible, "nat_rewrite_impossible_total")
+  X(nat_rewrite_impossible, "nat_rewrite_impossible_total")                                     \
+  /* NAT64 (RFC 6384, daemon/ftp64_legs.h): control lines translated on the wire, */           \
+  X(ftp64_line_edits, "ftp64_line_edits_total")                                                 \
+  /* ... not made (split across released segments, no sequence adjustment) */                  \
+  X(ftp64_line_edits_failed, "ftp64_line_edits_failed_total")                                   \
+  /* ... expectations on the IPv6 leg, and those the kernel refused */                          \
+  X(ftp64_v6_expectations, "ftp64_v6_expectations_total")                                       \
+  X(ftp64_v6_expectation_errors, "ftp64_v6_expectation_errors_total")
 
 struct GatewayCounters {
   FTPGATE_COUNTERS_OF(FTPGATE_GATEWAY_COUNTERS)
@@ -72,6 +79,9 @@ struct EndpointRewrite {
   std::string new_text;
   CtTuple expectation;  // to withdraw it if the rewrite cannot be made
   ExpectationRecord decision;
+  // NAT64 (Action::Kind::kLineEdit): a whole line translated; no expectation of its own.
+  bool line_edit = false;
+  bool server_view = false;  // the dialogue read new_text: endpoint texts inside it count from text_seq
 };
 
 // A same-length edit of the segment being judged: masked text, or a denied line neutralised.
@@ -139,6 +149,8 @@ class Gateway : public ActionSink {
 
  private:
   void install(const Action& a, ControlState& s);
+  // NAT64: the admitted data connection's expectation on the IPv6 leg too.
+  void install_twin(const Action& a, ControlState& s);
   // Chooses the data port and installs the expectation with NAT; plans the rewrite.
   int install_nated(const Action& a, ControlState& s, ExpectationRequest& req,
                     std::optional<EndpointRewrite>& rewrite, InstallOutcome& out);

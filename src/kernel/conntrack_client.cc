@@ -74,6 +74,20 @@ std::optional<ConntrackInfo> ConntrackClient::find_by_ends(const CtTuple& t, int
   return err == 0 ? found : std::nullopt;
 }
 
+std::optional<ConntrackInfo> ConntrackClient::find_by_destination(const CtTuple& t, int& err) {
+  std::optional<ConntrackInfo> found;
+  err = sock_.request(build_conntrack_dump(buf_, sock_.next_seq(), t.dst.family()),
+                      [&](const nlmsghdr* msg) {
+                        if (found) return;
+                        auto info = parse_conntrack(msg);
+                        if (info && info->orig.dst == t.dst && info->orig.sport == t.sport &&
+                            info->orig.dport == t.dport)
+                          found = std::move(info);
+                      });
+  if (err == 0 && !found) err = -ENOENT;
+  return err == 0 ? found : std::nullopt;
+}
+
 int ConntrackClient::set_seq_adjust(const CtTuple& orig, bool reply_direction,
                                     const SequenceAdjustment& adj) {
   // The queued packet's copy of the conntrack is older than this change: the read-back that

@@ -20,6 +20,7 @@ class ConntrackClient : public ConntrackPort {
   // forwarded segment of a connection NATed at both ends shows (its client before source NAT,
   // its server after destination NAT), which no single GET can name. Walks the whole table.
   std::optional<ConntrackInfo> find_by_ends(const CtTuple& client_to_server, int& err) override;
+  std::optional<ConntrackInfo> find_by_destination(const CtTuple& t, int& err) override;
   // Sets the sequence adjustment of one direction of the conntrack whose original tuple is
   // `orig`. Returns 0 or -errno. The kernel silently ignores it when the conntrack lacks the
   // seqadj extension: read it back with lookup() to know.

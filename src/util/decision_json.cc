@@ -13,6 +13,7 @@ void write_decision_json(JsonObject& o, const Action& a, int64_t ts_micros) {
                                  : a.kind == Action::Kind::kAnomaly ? "anomaly"
                                  : a.kind == Action::Kind::kPolicy ? "policy"
                                  : a.kind == Action::Kind::kMask ? "mask"
+                                 : a.kind == Action::Kind::kLineEdit ? "ftp64"
                                                                     : session_event_name(a.event);
   o.str("event", event).fixed6("ts", ts_micros);
   const Expectation& e = a.expectation;
@@ -42,6 +43,10 @@ void write_decision_json(JsonObject& o, const Action& a, int64_t ts_micros) {
     o.str("direction", direction_name(a.direction)).str("line", a.line.substr(0, kMaxDecisionLine));
   } else if (a.kind == Action::Kind::kMask) {
     o.num("seq", a.edit.seq).num("length", a.edit.length);
+  } else if (a.kind == Action::Kind::kLineEdit) {
+    o.str("what", a.line_edit.what).str("direction", direction_name(a.direction));
+    o.str("line", a.line_edit.old_text.substr(0, kMaxDecisionLine));
+    o.str("new", a.line_edit.new_text.substr(0, kMaxDecisionLine));
   } else if (a.event == SessionEvent::kTlsStart) {
     o.str("note", "control channel encrypted: nothing is admitted until it is clear again");
   } else if (a.event == SessionEvent::kTlsEnd || a.event == SessionEvent::kResume) {

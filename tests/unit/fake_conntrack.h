@@ -52,6 +52,16 @@ class FakeConntrack : public ConntrackPort {
     err = -ENOENT;
     return std::nullopt;
   }
+  std::optional<ConntrackInfo> find_by_destination(const CtTuple& t, int& err) override {
+    ++table_walks;
+    for (const ConntrackInfo& c : conntracks)
+      if (c.orig.dst == t.dst && c.orig.sport == t.sport && c.orig.dport == t.dport) {
+        err = 0;
+        return c;
+      }
+    err = -ENOENT;
+    return std::nullopt;
+  }
   int set_seq_adjust(const CtTuple& orig, bool reply_direction, const SequenceAdjustment& adj) override {
     ++seq_adjust_writes;
     for (ConntrackInfo& c : conntracks)
