@@ -1,0 +1,725 @@
+#!/usr/bin/python3
+"""Crafted TCP client for the evasion suite (tests/e2e/evasion_e2e.sh): scapy builds every
+segment, a raw socket sends it, an AF_PACKET socket on the client's interface reads the server's
+answers. The client namespace drops its own kernel's RSTs for ports 20000-29999 (the crafted
+flows); the RSTs this client means to send carry SO_MARK 0x7e7e and pass.
+
+usage: evasion_client.py PHASE CONF_JSON CASE [CASE...]
+  PHASE      without | with (only names the target files: w/CASE-PHASE-*.txt)
+  CONF_JSON  {"iface": "c0", "client4": .., "client6": .., "server4": .., "server6": ..,
+              "root": DIR (the servers' shared root; targets live in DIR/w),
+              "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122},
+              "pcap_dir": DIR or null}
+Prints one JSON line per case: {"case", "phase", "executed", "what", "notes"}; "executed" is
+the server's own effect (a target file gone, a file or directory made, bytes transferred),
+read from the server's file system after the dialogue.
+"""
+import json
+import os
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.packet import Raw
+from scapy.utils import wrpcap
+
+MARK = 0x7E7E
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+CONF = {}
+
+
+class Flow:
+    """One crafted TCP connection. Offsets are relative to the first byte after our SYN."""
+
+    def __init__(self, port, family=4, src=None, sport=None):
+        self.v6 = family == 6
+        self.dst = CONF["server6"] if self.v6 else CONF["server4"]
+        self.src = src or (CONF["client6"] if self.v6 else CONF["client4"])
+        self.dport = port
+        self.sport = sport or random.randint(20000, 29999)
+        self.isn = random.randint(0, 2**32 - 1)
+        self.base = (self.isn + 1) & 0xFFFFFFFF
+        self.next = 0  # our next new byte, relative
+        self.srv_isn = None
+        self.rcv_nxt = None  # absolute
+        self.stream = bytearray()  # the server's bytes, in order
+        self.read_pos = 0
+        self.ooo = {}
+        self.rst = False
+        self.fin = False
+        self.srv_win = 0
+        self.packets = []
+        self.cv = threading.Condition()
+        fam = socket.AF_INET6 if self.v6 else socket.AF_INET
+        self.tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        self.tx.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, MARK)
+        self.rx = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+        self.rx.bind((CONF["iface"], 0))
+        self.rx.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self._reader, daemon=True)
+        self.thread.start()
+
+    # --- sending -----------------------------------------------------------------------------
+    def packet(self, payload=b"", flags="PA", off=None, seq=None, ack=None, **kw):
+        """A segment at relative offset OFF (default: next); kw: chksum, urgptr, ipid, tos, window."""
+        if seq is None:
+            seq = (self.base + (self.next if off is None else off)) & 0xFFFFFFFF
+        if ack is None:
+            ack = self.rcv_nxt or 0
+        tcp = TCP(sport=self.sport, dport=self.dport, seq=seq, ack=ack if "A" in flags else 0,
+                  flags=flags, window=kw.get("window", 64240), urgptr=kw.get("urgptr", 0),
+                  options=kw.get("options", []))
+        if "chksum" in kw:
+            tcp.chksum = kw["chksum"]
+        if self.v6:
+            ip = IPv6(src=self.src, dst=self.dst, tc=kw.get("tos", 0))
+        else:
+            ip = IP(src=self.src, dst=self.dst, id=kw.get("ipid", random.randint(1, 0xFFFE)),
+                    tos=kw.get("tos", 0))
+        return ip / tcp / Raw(payload) if payload else ip / tcp
+
+    def send_pkt(self, pkt):
+        raw = bytes(pkt)
+        self.tx.sendto(raw, (self.dst, 0, 0, 0) if self.v6 else (self.dst, 0))
+        self.packets.append((time.time(), raw))
+
+    def send(self, payload=b"", flags="PA", off=None, advance=None, **kw):
+        """Sends at OFF (default next); advances next past the bytes when they were new."""
+        if isinstance(payload, str):
+            payload = payload.encode("latin-1")
+        start = self.next if off is None else off
+        self.send_pkt(self.packet(payload, flags, off=start, **kw))
+        if advance is None:
+            advance = start + len(payload) > self.next
+        if advance:
+            self.next = max(self.next, start + len(payload))
+
+    def ack_now(self):
+        with self.cv:
+            if self.rcv_nxt is None:
+                return
+        self.send_pkt(self.packet(b"", "A"))
+
+    def rst_out(self):
+        """Ends the flow at the server: an in-window RST (marked, so the client ns lets it out)."""
+        if self.rcv_nxt is not None and not self.rst:
+            self.send_pkt(self.packet(b"", "R", ack=0))
+
+    # --- receiving ---------------------------------------------------------------------------
+    def _reader(self):
+        while self.running:
+            try:
+                data, addr = self.rx.recvfrom(70000)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if addr[2] == PACKET_OUTGOING or not data:
+                continue
+            ver = data[0] >> 4
+            if (ver == 6) != self.v6:
+                continue
+            try:
+                pkt = IPv6(data) if ver == 6 else IP(data)
+            except Exception:
+                continue
+            if pkt.src != self.dst or pkt.dst != self.src or TCP not in pkt:
+                continue
+            t = pkt[TCP]
+            if t.sport != self.dport or t.dport != self.sport:
+                continue
+            self.packets.append((time.time(), data))
+            self._segment(t)
+
+    def _segment(self, t):
+        payload = bytes(t[Raw].load) if Raw in t else b""
+        send_ack = False
+        with self.cv:
+            flags = int(t.flags)
+            self.srv_win = t.window
+            if flags & 0x04:  # RST
+                self.rst = True
+                self.cv.notify_all()
+                return
+            if flags & 0x02:  # SYN(-ACK)
+                self.srv_isn = t.seq
+                if self.rcv_nxt is None:
+                    self.rcv_nxt = (t.seq + 1) & 0xFFFFFFFF
+                self.syn_ack = t
+                self.cv.notify_all()
+                return
+            if self.rcv_nxt is None:
+                return
+            if payload:
+                delta = (t.seq - self.rcv_nxt) & 0xFFFFFFFF
+                if delta >= 0x80000000:  # starts before rcv_nxt: keep the new part
+                    cut = (self.rcv_nxt - t.seq) & 0xFFFFFFFF
+                    payload = payload[cut:] if cut < len(payload) else b""
+                    delta = 0
+                if payload:
+                    self.ooo[(self.rcv_nxt + delta) & 0xFFFFFFFF] = payload
+                while self.rcv_nxt in self.ooo:
+                    chunk = self.ooo.pop(self.rcv_nxt)
+                    self.stream += chunk
+                    self.rcv_nxt = (self.rcv_nxt + len(chunk)) & 0xFFFFFFFF
+                send_ack = True
+            if flags & 0x01:  # FIN (counted once it is in order)
+                fin_seq = (t.seq + len(payload)) & 0xFFFFFFFF
+                if fin_seq == self.rcv_nxt and not self.fin:
+                    self.fin = True
+                    self.rcv_nxt = (self.rcv_nxt + 1) & 0xFFFFFFFF
+                send_ack = True
+            self.cv.notify_all()
+        if send_ack:
+            self.ack_now()
+
+    def text(self):
+        return self.stream.decode("latin-1")
+
+    def wait(self, cond, timeout):
+        end = time.time() + timeout
+        with self.cv:
+            while not cond():
+                left = end - time.time()
+                if left <= 0:
+                    return False
+                self.cv.wait(left)
+            return True
+
+    def reply(self, timeout=3.0):
+        """The next complete reply (its last line 'ddd text'), or None on timeout/reset."""
+        pat = re.compile(r"^(\d{3}) [^\n]*\n", re.M)
+        found = {}
+
+        def have():
+            m = pat.search(self.stream.decode("latin-1"), self.read_pos)
+            if m:
+                found["m"] = m
+                return True
+            return self.rst or self.fin
+
+        if not self.wait(have, timeout) or "m" not in found:
+            return None
+        m = found["m"]
+        self.read_pos = m.end()
+        return m.group(0).strip()
+
+    def expect(self, code, timeout=3.0):
+        r = self.reply(timeout)
+        if r is None or not r.startswith(code):
+            raise Harness("wanted %s, got %r (reset=%s)" % (code, r, self.rst))
+        return r
+
+    # --- connection ------------------------------------------------------------------------
+    def connect(self, syn_payload=b"", mss=1460, timeout=3.0):
+        syn = self.packet(syn_payload, "S", seq=self.isn, options=[("MSS", mss)])
+        self.send_pkt(syn)
+        if not self.wait(lambda: self.rcv_nxt is not None or self.rst, timeout) or self.rst:
+            raise Harness("no SYN-ACK from %s:%d" % (self.dst, self.dport))
+        acked = (self.syn_ack.ack - self.base) & 0xFFFFFFFF
+        self.next = acked if acked < 0x80000000 else 0  # SYN data the server took (TFO)
+        self.syn_data_taken = acked
+        self.send_pkt(self.packet(b"", "A"))
+
+    def login(self, user="anonymous", password="x"):
+        self.expect("220")
+        self.send("USER %s\r\n" % user)
+        r = self.reply()
+        if r is None:
+            raise Harness("no answer to USER")
+        if r.startswith("331"):
+            self.send("PASS %s\r\n" % password)
+            self.expect("230")
+        elif not r.startswith("230"):
+            raise Harness("USER answered %r" % r)
+
+    def settle(self, timeout=1.5):
+        """Waits for the server's answer to what was sent (any reply, a reset, a close)."""
+        return self.reply(timeout)
+
+    def close(self):
+        self.rst_out()
+        self.running = False
+        time.sleep(0.05)
+        self.tx.close()
+        self.rx.close()
+
+
+class Harness(Exception):
+    pass
+
+
+# --- targets on the servers' file system --------------------------------------------------
+def target(case, phase, name, content=b"evasion target\n"):
+    rel = "w/%s-%s-%s" % (case, phase, name)
+    path = os.path.join(CONF["root"], rel)
+    if content is not None:
+        with open(path, "wb") as f:
+            f.write(content)
+        os.chmod(path, 0o666)
+    return rel, path
+
+
+def gone(path, timeout=0.6):
+    end = time.time() + timeout
+    while os.path.exists(path) and time.time() < end:
+        time.sleep(0.02)
+    return not os.path.exists(path)
+
+
+def server_port(name):
+    return CONF["ports"][name]
+
+
+def dele_case(case, phase, server, send, family=4, user="anonymous", files=("x.txt",), password="x"):
+    """Logs in, calls send(flow, rel_paths) to deliver the crafted DELE(s); executed when any
+    target is gone. Returns (executed, what, notes)."""
+    made = [target(case, phase, f) for f in files]
+    fl = Flow(server_port(server), family)
+    notes = []
+    try:
+        fl.connect()
+        fl.login(user, password)
+        send(fl, [r for r, _ in made])
+        r = fl.settle()
+        notes.append("server answered %r" % r if r else ("reset" if fl.rst else "no answer"))
+        time.sleep(0.2)
+    finally:
+        fl.close()
+        save_pcap(case, phase, fl)
+    short = lambda r: repr(r.split("-%s-" % phase, 1)[1]).strip("'")  # noqa: E731  (w/CASE-PHASE-a.txt -> a.txt)
+    deleted = [short(r) for r, p in made if gone(p, 0.3)]
+    kept = [short(r) for r, p in made if os.path.exists(p)]
+    label = {"vsftpd": "vsftpd", "identity": "vsftpd", "proftpd": "ProFTPD", "pyftpd": "pyftpdlib"}[server]
+    if deleted:
+        what = "%s deleted %s" % (label, ",".join(deleted))
+    else:
+        what = "%s kept %s" % (label, ",".join(kept))
+    return bool(deleted), what, "; ".join(notes), {"sport": fl.sport}
+
+
+def save_pcap(case, phase, fl):
+    d = CONF.get("pcap_dir")
+    if not d or phase != "with":
+        return
+    pkts = []
+    for ts, raw in fl.packets:
+        p = IPv6(raw) if raw[0] >> 4 == 6 else IP(raw)
+        p.time = ts
+        pkts.append(p)
+    pkts.sort(key=lambda p: p.time)
+    wrpcap(os.path.join(d, "evasion_%s.pcap" % case), pkts, linktype=101)  # LINKTYPE_RAW
+
+
+# --- the cases ------------------------------------------------------------------------------
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+@case
+def control_plain_denied(phase):
+    return dele_case("control_plain_denied", phase, "vsftpd",
+                     lambda fl, t: fl.send("DELE %s\r\n" % t[0]))
+
+
+@case
+def control_allowed_command(phase):
+    rel, path = target("control_allowed_command", phase, "x.txt", b"12345\n")
+    fl = Flow(server_port("vsftpd"))
+    try:
+        fl.connect()
+        fl.login()
+        fl.send("CWD w\r\n")
+        r1 = fl.settle()
+        fl.send("SIZE %s\r\n" % os.path.basename(rel))
+        r2 = fl.settle()
+    finally:
+        fl.close()
+    ok = bool(r1 and r1.startswith("250") and r2 and r2.startswith("213 6"))
+    return ok, "vsftpd answered CWD %r, SIZE %r" % (r1, r2), ""
+
+
+@case
+def control_plain_denied_proftpd(phase):
+    return dele_case("control_plain_denied_proftpd", phase, "proftpd",
+                     lambda fl, t: fl.send("DELE %s\r\n" % t[0]))
+
+
+@case
+def two_denied_lines_one_packet(phase):
+    return dele_case("two_denied_lines_one_packet", phase, "vsftpd",
+                     lambda fl, t: fl.send("DELE %s\r\nDELE %s\r\n" % (t[0], t[1])),
+                     files=("a.txt", "b.txt"))
+
+
+@case
+def allowed_then_denied_one_packet(phase):
+    return dele_case("allowed_then_denied_one_packet", phase, "vsftpd",
+                     lambda fl, t: fl.send("CWD /\r\nDELE %s\r\n" % t[0]))
+
+
+@case
+def two_denied_lines_one_packet_ipv6(phase):
+    return dele_case("two_denied_lines_one_packet_ipv6", phase, "vsftpd",
+                     lambda fl, t: fl.send("DELE %s\r\nDELE %s\r\n" % (t[0], t[1])),
+                     family=6, files=("a.txt", "b.txt"))
+
+
+@case
+def rst_out_of_window_between(phase):
+    def send(fl, t):
+        line = "DELE %s\r\n" % t[0]
+        fl.send(line[:2])
+        time.sleep(0.1)
+        # far outside the server's window: conntrack calls it invalid, the server ignores it
+        fl.send(b"", "RA", off=fl.next + 1000000, advance=False)
+        time.sleep(0.1)
+        fl.send(line[2:])
+    return dele_case("rst_out_of_window_between", phase, "vsftpd", send)
+
+
+@case
+def bad_checksum_first_copy(phase):
+    def send(fl, t):
+        real = "DELE %s\r\n" % t[0]
+        decoy = "SIZE %s\r\n" % t[0]  # same length, allowed
+        at = fl.next
+        raw = bytearray(bytes(fl.packet(decoy.encode(), "PA", off=at)))
+        raw[20 + 16] ^= 0x5A  # the TCP checksum's first byte (IPv4 header of 20 bytes)
+        fl.send_pkt(IP(bytes(raw)))
+        time.sleep(0.1)
+        fl.send(real, off=at)
+    return dele_case("bad_checksum_first_copy", phase, "vsftpd", send)
+
+
+@case
+def ooo_longer_copy_differs(phase):
+    def send(fl, t):
+        at = fl.next
+        filler = "NOOP\r\n"
+        short = "NOOP\r\n"
+        real = "DELE %s\r\n" % t[0]
+        fl.send(short, off=at + len(filler), advance=False)
+        time.sleep(0.05)
+        fl.send(real, off=at + len(filler), advance=False)  # same start, longer, different
+        time.sleep(0.05)
+        fl.send(filler, off=at, advance=False)  # the hole
+        fl.next = at + len(filler) + len(real)
+        fl.settle()  # the NOOP's answer
+    return dele_case("ooo_longer_copy_differs", phase, "vsftpd", send)
+
+
+@case
+def inorder_retransmission_differs(phase):
+    def send(fl, t):
+        at = fl.next
+        decoy = "SIZE %s\r\n" % t[0]
+        real = "DELE %s\r\n" % t[0]
+        # IP ID 0xbeef: the server namespace drops it (loss between router and server)
+        fl.send(decoy, off=at, ipid=0xBEEF)
+        time.sleep(0.2)
+        fl.send(real, off=at)
+    return dele_case("inorder_retransmission_differs", phase, "vsftpd", send)
+
+
+@case
+def ooo_denied_before_hole(phase):
+    def send(fl, t):
+        at = fl.next
+        filler = "NOOP\r\n"
+        real = "DELE %s\r\n" % t[0]
+        fl.send(real, off=at + len(filler), advance=False)
+        time.sleep(0.1)
+        fl.send(filler, off=at, advance=False)
+        fl.next = at + len(filler) + len(real)
+        fl.settle()  # the NOOP's answer
+    return dele_case("ooo_denied_before_hole", phase, "vsftpd", send)
+
+
+@case
+def ooo_buffer_overflow(phase):
+    def send(fl, t):
+        at = fl.next
+        filler = "NOOP\r\n"
+        pad_line = "NOOP " + "p" * 1017 + "\r\n"  # 1024 bytes, under every line limit
+        data = pad_line * 17 + "DELE %s\r\n" % t[0]  # 17 KiB of pad, then the denied line
+        pos = at + len(filler)
+        chunk = 1200
+        for i in range(0, len(data), chunk):
+            fl.send(data[i:i + chunk], off=pos + i, advance=False)
+            time.sleep(0.005)
+        time.sleep(0.1)
+        fl.send(filler, off=at, advance=False)
+        fl.next = pos + len(data)
+        for _ in range(18):  # the NOOPs' answers
+            fl.settle(0.5)
+    return dele_case("ooo_buffer_overflow", phase, "vsftpd", send)
+
+
+@case
+def long_line_vsftpd(phase):
+    def send(fl, t):
+        line = "DELE " + "/" * 2100 + t[0] + "\r\n"  # over 2048, under vsftpd's 4096
+        fl.send(line[:1400])
+        fl.send(line[1400:])
+    return dele_case("long_line_vsftpd", phase, "vsftpd", send)
+
+
+@case
+def nul_in_line_vsftpd(phase):
+    # vsftpd turns a NUL in a command line into LF (ftpcmdio.c): "DELE x.txt<NUL>" deletes
+    # the file named "x.txt<LF>".
+    return dele_case("nul_in_line_vsftpd", phase, "vsftpd",
+                     lambda fl, t: fl.send("DELE %s\0\r\n" % t[0][:-1]), files=("x.txt\n",))
+
+
+@case
+def nul_in_line_proftpd(phase):
+    return dele_case("nul_in_line_proftpd", phase, "proftpd",
+                     lambda fl, t: fl.send("DELE %s\0.ignored\r\n" % t[0]))
+
+
+@case
+def tab_after_verb_proftpd(phase):
+    return dele_case("tab_after_verb_proftpd", phase, "proftpd",
+                     lambda fl, t: fl.send("DELE\t%s\r\n" % t[0]))
+
+
+@case
+def iac_inside_verb_proftpd(phase):
+    return dele_case("iac_inside_verb_proftpd", phase, "proftpd",
+                     lambda fl, t: fl.send(b"DE\xff\xf4LE " + t[0].encode() + b"\r\n"))
+
+
+@case
+def iac_before_verb_proftpd(phase):
+    return dele_case("iac_before_verb_proftpd", phase, "proftpd",
+                     lambda fl, t: fl.send(b"\xff\xf4\xff\xf2DELE " + t[0].encode() + b"\r\n"))
+
+
+@case
+def lowercase_verb(phase):
+    return dele_case("lowercase_verb", phase, "vsftpd", lambda fl, t: fl.send("dElE %s\r\n" % t[0]))
+
+
+@case
+def bare_lf_line(phase):
+    return dele_case("bare_lf_line", phase, "vsftpd", lambda fl, t: fl.send("DELE %s\n" % t[0]))
+
+
+@case
+def identity_user_after_anonymous(phase):
+    def send(fl, t):
+        fl.send("USER alice\r\n")
+        r = fl.settle()
+        if not r or not r.startswith("530"):
+            raise Harness("second USER answered %r (vsftpd should say 530)" % r)
+        fl.send("DELE %s\r\n" % t[0])
+    return dele_case("identity_user_after_anonymous", phase, "identity", send)
+
+
+@case
+def identity_control_anonymous(phase):
+    return dele_case("identity_control_anonymous", phase, "identity",
+                     lambda fl, t: fl.send("DELE %s\r\n" % t[0]))
+
+
+@case
+def identity_pipelined_login(phase):
+    made = [target("identity_pipelined_login", phase, "x.txt")]
+    fl = Flow(server_port("identity"))
+    try:
+        fl.connect()
+        fl.expect("220")
+        fl.send("USER anonymous\r\nPASS x\r\nDELE %s\r\n" % made[0][0])
+        for _ in range(3):
+            fl.settle()
+        time.sleep(0.2)
+    finally:
+        fl.close()
+        save_pcap("identity_pipelined_login", phase, fl)
+    g = gone(made[0][1], 0.3)
+    return g, "vsftpd %s %s" % ("deleted" if g else "kept", os.path.basename(made[0][0])), "", \
+        {"sport": fl.sport}
+
+
+@case
+def silent_denied_session_continues(phase):
+    def send(fl, t):
+        fl.send("DELE %s\r\n" % t[0])
+        fl.settle(1.0)
+        time.sleep(11.5)  # past denied_session_timeout (10 s)
+        fl.send("DELE %s\r\n" % t[1], ack=fl.rcv_nxt)
+    made = [target("silent_denied_session_continues", phase, f) for f in ("a.txt", "b.txt")]
+    fl = Flow(server_port("vsftpd"))
+    notes = ""
+    try:
+        fl.connect()
+        fl.login()
+        send(fl, [r for r, _ in made])
+        r = fl.settle()
+        notes = "after the silence: %s" % (r if r else ("reset" if fl.rst else "no answer"))
+        time.sleep(0.2)
+    finally:
+        fl.close()
+        save_pcap("silent_denied_session_continues", phase, fl)
+    a_gone, b_gone = gone(made[0][1], 0.1), gone(made[1][1], 0.3)
+    what = "vsftpd %s a.txt (before the silence), %s b.txt (after it)" % (
+        "deleted" if a_gone else "kept", "deleted" if b_gone else "kept")
+    return b_gone, what, notes, {"sport": fl.sport}
+
+
+@case
+def session_table_full(phase):
+    # Spoofed SYNs from addresses nobody answers for: each starts a session in ftpgate and
+    # no RST ever ends it (the router's ARP for them fails).
+    n = CONF.get("spoof_syns", 8)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    tx.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, MARK)
+    for i in range(n):
+        p = IP(src="198.51.100.%d" % (200 + i), dst=CONF["server4"]) / \
+            TCP(sport=20000 + i, dport=server_port("vsftpd"), flags="S", seq=random.randint(0, 2**31))
+        tx.sendto(bytes(p), (CONF["server4"], 0))
+    tx.close()
+    time.sleep(0.3)
+    return dele_case("session_table_full", phase, "vsftpd",
+                     lambda fl, t: fl.send("DELE %s\r\n" % t[0]))
+
+
+@case
+def audit_pipelined_pasv_retr(phase):
+    name = "audit-%s.bin" % phase
+    path = os.path.join(CONF["root"], "pub", name)
+    body = os.urandom(30000)
+    with open(path, "wb") as f:
+        f.write(body)
+    os.chmod(path, 0o644)
+    fl = Flow(server_port("vsftpd"))
+    got, used, notes = b"", None, []
+    try:
+        fl.connect()
+        fl.login()
+        fl.send("TYPE I\r\n")
+        fl.expect("200")
+        fl.send("PASV\r\nRETR pub/%s\r\n" % name)
+        r = fl.reply()
+        notes.append("PASV answered %r" % r)
+        m = re.search(r"\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)", r or "")
+        if m:
+            port = int(m.group(5)) * 256 + int(m.group(6))
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.settimeout(3)
+            try:
+                s.connect((CONF["server4"], port))
+                used = "%s:%d %s:%d" % (s.getsockname() + s.getpeername())
+                while True:
+                    b = s.recv(65536)
+                    if not b:
+                        break
+                    got += b
+            except OSError as e:
+                notes.append("data connection to %d: %s" % (port, e))
+            finally:
+                s.close()
+        r2 = fl.reply()
+        r3 = fl.reply(1.0) if r2 and r2.startswith("150") else None
+        notes.append("RETR answered %r then %r" % (r2, r3))
+        time.sleep(0.3)
+    finally:
+        fl.close()
+        save_pcap("audit_pipelined_pasv_retr", phase, fl)
+    done = got == body
+    what = "vsftpd sent %d of %d bytes of %s over %s" % (len(got), len(body), name, used)
+    return done, what, "; ".join(notes), {"argument": "pub/" + name, "used": used,
+                                          "client_control": "%s:%d" % (fl.src, fl.sport)}
+
+
+@case
+def urgent_byte_in_verb(phase):
+    # "DEXLE": the X is urgent data (URG, pointer one past it: Linux' reading); a server
+    # without SO_OOBINLINE never sees it in the stream and reads "DELE".
+    def send(fl, t):
+        fl.send("DEXLE %s\r\n" % t[0], flags="PAU", urgptr=3)
+    return dele_case("urgent_byte_in_verb", phase, CONF.get("urg_server", "pyftpd"), send,
+                     user="lab", password="lab")
+
+
+@case
+def tiny_segments(phase):
+    def send(fl, t):
+        for ch in "DELE %s\r\n" % t[0]:
+            fl.send(ch)
+            time.sleep(0.003)
+    return dele_case("tiny_segments", phase, "vsftpd", send)
+
+
+@case
+def probe_byte_then_overlap(phase):
+    # A window-probe/keepalive-style segment: one byte at snd_una - 1 (already acknowledged),
+    # here a byte different from the original; then the denied line in a segment that starts
+    # with that old byte (the real one).
+    def send(fl, t):
+        fl.send("X", off=fl.next - 1, advance=False)
+        time.sleep(0.1)
+        fl.send("\n" + "DELE %s\r\n" % t[0], off=fl.next - 1)
+    return dele_case("probe_byte_then_overlap", phase, "vsftpd", send)
+
+
+@case
+def syn_with_data(phase):
+    # TCP Fast Open without a cookie is on in the server namespace: the SYN's data reaches
+    # vsftpd at once, before the handshake completes at the router.
+    made = [target("syn_with_data", phase, "x.txt")]
+    fl = Flow(server_port("vsftpd"))
+    notes = ""
+    try:
+        fl.connect(syn_payload=("USER anonymous\r\nPASS x\r\nDELE %s\r\n" % made[0][0]).encode())
+        notes = "the server acknowledged %d bytes of SYN data" % fl.syn_data_taken
+        for _ in range(4):
+            fl.settle(1.0)
+        time.sleep(0.2)
+    finally:
+        fl.close()
+        save_pcap("syn_with_data", phase, fl)
+    g = gone(made[0][1], 0.3)
+    return g, "vsftpd %s %s" % ("deleted" if g else "kept", os.path.basename(made[0][0])), notes, \
+        {"sport": fl.sport}
+
+
+def main():
+    global CONF
+    phase, conf = sys.argv[1], sys.argv[2]
+    CONF = json.load(open(conf))
+    for name in sys.argv[3:]:
+        fn = CASES[name]
+        t0 = time.time()
+        extra = {}
+        try:
+            res = fn(phase)
+            executed, what, notes = res[:3]
+            if len(res) > 3:
+                extra = res[3]
+        except Harness as e:
+            executed, what, notes = None, "harness: %s" % e, ""
+        except Exception as e:  # a crash of the client is a harness failure, reported as such
+            executed, what, notes = None, "client error: %r" % e, ""
+        out = {"case": name, "phase": phase, "executed": executed, "what": what, "notes": notes,
+               "seconds": round(time.time() - t0, 2)}
+        out.update(extra)
+        print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# End-to-end evasion suite: the bytes the FTP server receives must be the bytes ftpgate judged.
+# A client alone, with a raw socket (tests/e2e/evasion_client.py, scapy), tries to make a real
+# server execute a command the policy denies. Every case runs twice against the same servers:
+#   without  ftpgate running with no deny rule: the crafted dialogue must make the server
+#            execute the command (a target file is gone, a transfer happened). If it does not,
+#            the case is a harness failure (FAIL ... harness), never a pass.
+#   with     rule = deny verb DELE,STOR,MKD,RMD,RNFR,SITE,APPE (and, on port 2100 only,
+#            the same rule limited to user anonymous): the server must NOT execute it. The
+#            server's own effect is the verdict (the target file still exists).
+# Servers in the server namespace, each with a config written here, sharing $LAB_DIR/root
+# (writable subdirectory w/): vsftpd on 21 (IPv4 and IPv6) and on 2100 (the identity port),
+# ProFTPD on 2121 (strips Telnet IAC, splits the verb at a tab), pyftpdlib on 2122 (user lab)
+# with SO_OOBINLINE off (evasion_pyftpd.py: vsftpd, ProFTPD and stock pyftpdlib all set it, so
+# only there does Linux take an urgent byte out of the stream the server reads).
+# The lab around them: the server namespace drops every IPv4 packet with IP ID 0xbeef (loss
+# between router and server, for the differing retransmission) and accepts TCP Fast Open data
+# without a cookie (the SYN-with-data case); the client namespace drops its own kernel's RSTs
+# for the crafted flows (source ports 20000-29999; the client's own RSTs carry mark 0x7e7e).
+# Cases (one ok/FAIL line each, naming what the server did in both runs):
+#   control_plain_denied, control_plain_denied_proftpd, control_allowed_command (CWD/SIZE must
+#   work in both runs), two_denied_lines_one_packet (+ _ipv6), allowed_then_denied_one_packet,
+#   rst_out_of_window_between (DE | RST far outside the window | LE x), bad_checksum_first_copy
+#   (SIZE x with a bad checksum, then DELE x at the same sequence number),
+#   ooo_longer_copy_differs, inorder_retransmission_differs, ooo_denied_before_hole,
+#   ooo_buffer_overflow (17 KiB after a hole, then the denied line), long_line_vsftpd (2100
+#   slashes: over ftpgate's 2048, under vsftpd's 4096), nul_in_line_{vsftpd,proftpd},
+#   tab_after_verb_proftpd, iac_inside_verb_proftpd, iac_before_verb_proftpd,
+#   lowercase_verb, bare_lf_line, identity_user_after_anonymous (vsftpd answers the second
+#   USER with 530 and stays anonymous), identity_control_anonymous, identity_pipelined_login
+#   (USER/PASS/DELE in one segment before the 230), silent_denied_session_continues (11.5 s of
+#   silence after a denied line), session_table_full (max_sessions = 4, 8 spoofed SYNs),
+#   audit_pipelined_pasv_retr (audit_log: the record names the data connection used),
+#   urgent_byte_in_verb, tiny_segments, probe_byte_then_overlap, syn_with_data.
+#   Not covered: leading spaces before the verb (vsftpd 3.0.3, ProFTPD 1.3.8 and pyftpdlib all
+#   answer 500, so no server here executes "  DELE x"); simultaneous open (a listening FTP server never sends a SYN of its own).
+# EVASION_CASES="a b" runs only those; EVASION_PCAPS=DIR writes each with-policy dialogue, as
+# the client sent and saw it, to DIR/evasion_CASE.pcap (how pcaps/attacks/evasion_*.pcap were made).
+#   evasion_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
+set -u
+ftpgate=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
+source "$here/e2e_common.sh"
+e2e_needs vsftpd nft iptables jq /usr/bin/python3
+# ProFTPD: Debian's proftpd-core conflicts with vsftpd (both provide ftp-server), so it is used
+# unpacked where it is not installed:  mkdir -p BUILD/proftpd && cd BUILD/proftpd &&
+#   apt-get download proftpd-core && dpkg-deb -x proftpd-core_*.deb root   (BUILD: ftpgate's dir)
+proftpd=${PROFTPD:-$(command -v proftpd || echo "$(dirname "$ftpgate")/proftpd/root/usr/sbin/proftpd")}
+/usr/bin/python3 -c 'import scapy.layers.inet' 2> /dev/null || { echo "no python3-scapy: skipped"; exit 77; }
+t_start=$(date +%s)
+LAB=${EVASION_LAB:-fge$$}; LAB_DIR=/tmp/$LAB
+source "$top/scripts/lab.sh"
+trap 'stop_daemon; lab_down' EXIT
+trap 'exit 1' INT TERM
+lab_up || exit 1
+ports="21,2100,2121,2122"
+DAEMON_PORTS=$ports
+root=$LAB_DIR/root
+mkdir -p "$root/w" && chmod 777 "$root/w"
+
+# --- the server namespace: loss of one marked packet, TFO without cookie ------------------
+in_server sysctl -qw net.ipv4.tcp_fastopen=0x602  # server enable | no cookie | no sockopt
+in_server nft -f - << 'NFT'
+table ip evasion {
+  chain pre { type filter hook prerouting priority -300; policy accept; ip id 0xbeef counter drop; }
+}
+NFT
+# --- the client namespace: its kernel's RSTs for the crafted flows never leave -------------
+in_client nft -f - << 'NFT'
+table inet evasion {
+  chain out {
+    type filter hook output priority 0; policy accept;
+    tcp sport 20000-29999 tcp flags & rst == rst meta mark != 0x7e7e drop
+  }
+}
+NFT
+
+# --- servers -------------------------------------------------------------------------------
+start_vsftpd() {  # FAMILY PORT: anonymous, may delete, create and make directories
+  local family=$1 port=$2 conf="$LAB_DIR/vsftpd-$1-$2.conf"
+  mkdir -p /var/run/vsftpd/empty
+  { echo "listen=$([ "$family" = 4 ] && echo YES || echo NO)"
+    echo "listen_ipv6=$([ "$family" = 6 ] && echo YES || echo NO)"
+    if [ "$family" = 4 ]; then echo "listen_address=$SERVER4"; else echo "listen_address6=$SERVER6"; fi
+    printf '%s\n' "listen_port=$port" background=NO anonymous_enable=YES no_anon_password=YES \
+      "anon_root=$root" local_enable=NO write_enable=YES anon_upload_enable=YES \
+      anon_mkdir_write_enable=YES anon_other_write_enable=YES anon_umask=022 pasv_enable=YES \
+      pasv_min_port=50000 pasv_max_port=50100 port_enable=YES connect_from_port_20=NO \
+      seccomp_sandbox=NO secure_chroot_dir=/var/run/vsftpd/empty ftp_username=ftp \
+      xferlog_enable=YES xferlog_std_format=NO log_ftp_protocol=YES \
+      "vsftpd_log_file=$LAB_DIR/vsftpd-$family-$port.log"
+  } > "$conf"
+  in_server vsftpd "$conf" > "$LAB_DIR/vsftpd-$family-$port.out" 2>&1 &
+  lab_wait_listen "$port"
+}
+start_proftpd() {  # PORT
+  local conf=$LAB_DIR/proftpd.conf
+  cat > "$conf" << EOF
+ServerName "evasion"
+ServerType standalone
+DefaultServer on
+Port $1
+DefaultAddress $SERVER4
+SocketBindTight on
+UseIPv6 off
+User nobody
+Group nogroup
+Umask 022
+MaxInstances 50
+PidFile $LAB_DIR/proftpd.pid
+ScoreboardFile $LAB_DIR/proftpd.scoreboard
+DelayEngine off
+WtmpLog off
+UseReverseDNS off
+AuthPAM off
+TransferLog $LAB_DIR/proftpd-xfer.log
+LogFormat cmds "%m %J"
+ExtendedLog $LAB_DIR/proftpd-cmds.log ALL cmds
+SystemLog $LAB_DIR/proftpd-system.log
+<Anonymous $root>
+  User ftp
+  Group nogroup
+  UserAlias anonymous ftp
+  RequireValidShell off
+  AllowOverwrite on
+</Anonymous>
+EOF
+  [ -x "$proftpd" ] || { echo "no ProFTPD ($proftpd)" > "$LAB_DIR/proftpd.out"; return 0; }
+  in_server "$proftpd" -n -c "$conf" > "$LAB_DIR/proftpd.out" 2>&1 &
+  lab_wait_listen "$1"
+}
+start_pyftpd() {  # PORT: pyftpdlib reading without SO_OOBINLINE (evasion_pyftpd.py)
+  in_server "$PYTHON" "$here/evasion_pyftpd.py" "$SERVER4" "$1" "$root" > "$LAB_DIR/pyftpd.out" 2>&1 &
+  lab_wait_listen "$1"
+}
+start_vsftpd 4 21 && start_vsftpd 6 21 && start_vsftpd 4 2100 && start_proftpd 2121 &&
+  start_pyftpd 2122 || { bad "a lab server did not start: $(cat "$LAB_DIR"/*.out 2>/dev/null | head -5)"; exit 1; }
+
+in_router sysctl -qw net.netfilter.nf_conntrack_acct=1
+in_router bash "$top/scripts/rules.sh" load --ports "$ports" --audit > /dev/null || { bad "rules.sh load failed"; exit 1; }
+
+# --- the client's view of the lab -----------------------------------------------------------
+cat > "$LAB_DIR/client.json" << EOF
+{"iface": "c0", "client4": "$CLIENT4", "client6": "$CLIENT6", "server4": "$SERVER4",
+ "server6": "$SERVER6", "root": "$root", "spoof_syns": 8, "urg_server": "pyftpd",
+ "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122},
+ "pcap_dir": $( [ -n "${EVASION_PCAPS:-}" ] && echo "\"$(realpath "$EVASION_PCAPS")\"" || echo null )}
+EOF
+
+if [ -n "${EVASION_SETUP_ONLY:-}" ]; then  # debugging: leave the lab up (remove: LAB=NAME lab_down)
+  trap - EXIT; echo "lab $LAB up in $LAB_DIR"; exit 0
+fi
+deny="DELE,STOR,MKD,RMD,RNFR,SITE,APPE"
+write_conf() {  # FILE with|without [extra lines]
+  local f=$1 phase=$2; shift 2
+  { echo "# evasion e2e, $phase policy"
+    echo "log_format = text"
+    echo "audit_log = $LAB_DIR/transfers-$phase.jsonl"
+    if [ "$phase" = with ]; then
+      echo "rule = deny verb $deny user anonymous port 2100"
+      echo "rule = allow port 2100"
+      echo "rule = deny verb $deny"
+    fi
+    printf '%s\n' "$@"; } > "$f"
+}
+main_cases="control_plain_denied control_allowed_command control_plain_denied_proftpd
+  two_denied_lines_one_packet allowed_then_denied_one_packet two_denied_lines_one_packet_ipv6
+  rst_out_of_window_between bad_checksum_first_copy ooo_longer_copy_differs
+  inorder_retransmission_differs ooo_denied_before_hole ooo_buffer_overflow long_line_vsftpd
+  nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd iac_inside_verb_proftpd
+  iac_before_verb_proftpd lowercase_verb bare_lf_line
+  identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
+  audit_pipelined_pasv_retr urgent_byte_in_verb tiny_segments probe_byte_then_overlap syn_with_data"
+slow_cases="silent_denied_session_continues"
+table_cases="session_table_full"
+if [ -n "${EVASION_CASES:-}" ]; then
+  pick() { local c out=""; for c in $1; do [[ " $EVASION_CASES " == *" $c "* ]] && out+="$c "; done; echo "$out"; }
+  main_cases=$(pick "$main_cases"); slow_cases=$(pick "$slow_cases"); table_cases=$(pick "$table_cases")
+fi
+
+client() {  # PHASE CASES...: JSON lines into $LAB_DIR/results-PHASE.jsonl
+  local phase=$1; shift
+  [ $# -gt 0 ] || return 0
+  in_client "$PYTHON" "$here/evasion_client.py" "$phase" "$LAB_DIR/client.json" "$@" \
+    >> "$LAB_DIR/results-$phase.jsonl" 2>> "$LAB_DIR/client-$phase.err"
+}
+run_phase() {  # PHASE
+  local phase=$1 slow_pid=""
+  : > "$LAB_DIR/ftpgate.log"
+  write_conf "$LAB_DIR/$phase.conf" "$phase"
+  start_daemon --config "$LAB_DIR/$phase.conf" || return 1
+  # shellcheck disable=SC2086
+  if [ -n "$slow_cases" ]; then client "$phase" $slow_cases & slow_pid=$!; fi
+  # shellcheck disable=SC2086
+  client "$phase" $main_cases
+  [ -n "$slow_pid" ] && wait "$slow_pid"
+  stop_daemon
+  cp "$LAB_DIR/ftpgate.log" "$LAB_DIR/ftpgate-$phase.log"
+  if [ -n "$table_cases" ]; then  # a small session table, a fresh daemon
+    : > "$LAB_DIR/ftpgate.log"
+    write_conf "$LAB_DIR/$phase-table.conf" "$phase" "max_sessions = 4"
+    start_daemon --config "$LAB_DIR/$phase-table.conf" || return 1
+    # shellcheck disable=SC2086
+    client "$phase" $table_cases
+    stop_daemon
+    cp "$LAB_DIR/ftpgate.log" "$LAB_DIR/ftpgate-$phase-table.log"
+  fi
+}
+run_phase without
+run_phase with
+
+# --- verdicts ---------------------------------------------------------------------------------
+field() {  # PHASE CASE FIELD
+  jq -r --arg c "$2" "select(.case == \$c) | .$3 // empty" "$LAB_DIR/results-$1.jsonl" 2> /dev/null | head -1
+}
+ftpgate_said() {  # PHASE CASE: ftpgate's lines about the case's flow
+  local sport; sport=$(field "$1" "$2" sport)
+  [ -n "$sport" ] || return 0
+  cat "$LAB_DIR"/ftpgate-"$1"*.log 2> /dev/null | grep -E "[:.]$sport\b" | cut -c1-220 | head -4 | sed 's/^/      ftpgate: /'
+}
+for c in $main_cases $slow_cases $table_cases; do
+  wo=$(field without "$c" executed); wi=$(field with "$c" executed)
+  wo_what=$(field without "$c" what); wi_what=$(field with "$c" what)
+  wi_notes=$(field with "$c" notes)
+  case $c in
+    control_allowed_command)
+      if [ "$wo" = true ] && [ "$wi" = true ]; then ok "$c: without policy $wo_what; with policy $wi_what"
+      else bad "$c: the allowed commands must work: without policy $wo_what; with policy $wi_what"; fi
+      continue ;;
+    audit_pipelined_pasv_retr)
+      used=$(field with "$c" used); arg=$(field with "$c" argument)
+      rec=$(jq -c --arg a "$arg" 'select(.argument == $a) | [.data_connection.opener, .data_connection.acceptor, .bytes_to_client, .reply]' \
+        "$LAB_DIR/transfers-with.jsonl" 2> /dev/null | tail -1)
+      want=$(jq -c -n --arg u "$used" '($u | split(" ")) as $p | [$p[0], $p[1]]')
+      if [ "$wo" != true ]; then bad "$c: harness: without policy the pipelined RETR did not transfer ($wo_what; $(field without "$c" notes))"
+      elif [ "$wi" != true ]; then bad "$c: with the audit the pipelined RETR did not transfer ($wi_what; $wi_notes)"
+      elif [ -n "$rec" ] && [ "$(jq -c '.[0:2]' <<< "$rec")" = "$want" ]; then
+        ok "$c: without policy $wo_what; with the audit $wi_what, and the record names it: $rec"
+      else bad "$c: $wi_what; the audit record says ${rec:-nothing} (want $want)"; fi
+      continue ;;
+  esac
+  if [ "$wo" != true ]; then
+    bad "$c: harness: without policy the server did not execute it ($wo_what; $(field without "$c" notes))"
+  elif [ "$wi" = false ]; then
+    ok "$c: without policy $wo_what; with policy $wi_what"
+  elif [ "$wi" = true ]; then
+    bad "$c: with policy $wi_what (without policy $wo_what) [$wi_notes]"
+    ftpgate_said with "$c"
+  else
+    bad "$c: with policy the crafted client failed: $wi_what (without policy $wo_what)"
+  fi
+done
+if [ -s "$LAB_DIR/client-without.err" ] || [ -s "$LAB_DIR/client-with.err" ]; then
+  echo "client stderr:"; cat "$LAB_DIR"/client-*.err | grep -v WARNING | tail -5
+fi
+echo "evasion e2e: $passed passed, $failed failed ($(( $(date +%s) - t_start )) s)"
+[ "$failed" = 0 ]
