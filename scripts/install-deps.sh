@@ -12,6 +12,9 @@ packages=(
   iproute2 nftables iptables conntrack tcpdump
   # real FTP peers for the lab
   vsftpd python3-pyftpdlib curl lftp
+  # the evasion suite's crafted client (ProFTPD conflicts with vsftpd as a package: the suite
+  # uses proftpd-core unpacked, see tests/e2e/evasion_e2e.sh)
+  python3-scapy jq
   # the HA pair (tests/e2e/ha_e2e.sh): conntrack state sync and VRRP
   conntrackd keepalived
   # misc

@@ -5,6 +5,7 @@ answers. The client namespace drops its own kernel's RSTs for ports 20000-29999 
 flows); the RSTs this client means to send carry SO_MARK 0x7e7e and pass.
 
 usage: evasion_client.py PHASE CONF_JSON CASE [CASE...]
+       evasion_client.py wire PCAP SPORT...   (what the router sent on to the server)
   PHASE      without | with (only names the target files: w/CASE-PHASE-*.txt)
   CONF_JSON  {"iface": "c0", "client4": .., "client6": .., "server4": .., "server6": ..,
               "root": DIR (the servers' shared root; targets live in DIR/w),
@@ -19,7 +20,6 @@ import os
 import random
 import re
 import socket
-import struct
 import sys
 import threading
 import time
@@ -279,19 +279,30 @@ def server_port(name):
     return CONF["ports"][name]
 
 
-def dele_case(case, phase, server, send, family=4, user="anonymous", files=("x.txt",), password="x"):
-    """Logs in, calls send(flow, rel_paths) to deliver the crafted DELE(s); executed when any
-    target is gone. Returns (executed, what, notes)."""
+def dele_case(case, phase, server, send=None, family=4, user="anonymous", files=("x.txt",),
+              password="x", dialogue=None, judged=None):
+    """Makes the target files, then either logs in and calls send(flow, rel_paths) to deliver
+    the crafted DELE(s), or runs dialogue(flow, rel_paths) for the whole conversation. Executed
+    when a judged target (default: any) is gone. A dialogue that breaks is a harness failure
+    without the policy; with it, the break may be the enforcement, and the files decide."""
     made = [target(case, phase, f) for f in files]
     fl = Flow(server_port(server), family)
     notes = []
-    try:
+
+    def default(fl, rels):
         fl.connect()
         fl.login(user, password)
-        send(fl, [r for r, _ in made])
+        send(fl, rels)
+
+    try:
+        (dialogue or default)(fl, [r for r, _ in made])
         r = fl.settle()
         notes.append("server answered %r" % r if r else ("reset" if fl.rst else "no answer"))
         time.sleep(0.2)
+    except Harness as e:
+        if phase == "without":
+            raise
+        notes.append("client stopped: %s" % e)
     finally:
         fl.close()
         save_pcap(case, phase, fl)
@@ -299,11 +310,12 @@ def dele_case(case, phase, server, send, family=4, user="anonymous", files=("x.t
     deleted = [short(r) for r, p in made if gone(p, 0.3)]
     kept = [short(r) for r, p in made if os.path.exists(p)]
     label = {"vsftpd": "vsftpd", "identity": "vsftpd", "proftpd": "ProFTPD", "pyftpd": "pyftpdlib"}[server]
-    if deleted:
-        what = "%s deleted %s" % (label, ",".join(deleted))
-    else:
-        what = "%s kept %s" % (label, ",".join(kept))
-    return bool(deleted), what, "; ".join(notes), {"sport": fl.sport}
+    what = "%s deleted %s" % (label, ",".join(deleted)) if deleted else "%s kept" % label
+    if kept:
+        what += "%s %s" % (", kept" if deleted else "", ",".join(kept))
+    judged_names = [short(made[k][0]) for k in (judged if judged is not None else range(len(made)))]
+    executed = any(n in deleted for n in judged_names)
+    return executed, what, "; ".join(notes), {"sport": fl.sport}
 
 
 def save_pcap(case, phase, fl):
@@ -538,21 +550,13 @@ def identity_control_anonymous(phase):
 
 @case
 def identity_pipelined_login(phase):
-    made = [target("identity_pipelined_login", phase, "x.txt")]
-    fl = Flow(server_port("identity"))
-    try:
+    def dialogue(fl, t):
         fl.connect()
         fl.expect("220")
-        fl.send("USER anonymous\r\nPASS x\r\nDELE %s\r\n" % made[0][0])
-        for _ in range(3):
+        fl.send("USER anonymous\r\nPASS x\r\nDELE %s\r\n" % t[0])
+        for _ in range(2):
             fl.settle()
-        time.sleep(0.2)
-    finally:
-        fl.close()
-        save_pcap("identity_pipelined_login", phase, fl)
-    g = gone(made[0][1], 0.3)
-    return g, "vsftpd %s %s" % ("deleted" if g else "kept", os.path.basename(made[0][0])), "", \
-        {"sport": fl.sport}
+    return dele_case("identity_pipelined_login", phase, "identity", dialogue=dialogue)
 
 
 @case
@@ -561,24 +565,9 @@ def silent_denied_session_continues(phase):
         fl.send("DELE %s\r\n" % t[0])
         fl.settle(1.0)
         time.sleep(11.5)  # past denied_session_timeout (10 s)
-        fl.send("DELE %s\r\n" % t[1], ack=fl.rcv_nxt)
-    made = [target("silent_denied_session_continues", phase, f) for f in ("a.txt", "b.txt")]
-    fl = Flow(server_port("vsftpd"))
-    notes = ""
-    try:
-        fl.connect()
-        fl.login()
-        send(fl, [r for r, _ in made])
-        r = fl.settle()
-        notes = "after the silence: %s" % (r if r else ("reset" if fl.rst else "no answer"))
-        time.sleep(0.2)
-    finally:
-        fl.close()
-        save_pcap("silent_denied_session_continues", phase, fl)
-    a_gone, b_gone = gone(made[0][1], 0.1), gone(made[1][1], 0.3)
-    what = "vsftpd %s a.txt (before the silence), %s b.txt (after it)" % (
-        "deleted" if a_gone else "kept", "deleted" if b_gone else "kept")
-    return b_gone, what, notes, {"sport": fl.sport}
+        fl.send("DELE %s\r\n" % t[1])
+    return dele_case("silent_denied_session_continues", phase, "vsftpd", send,
+                     files=("a.txt", "b.txt"), judged=[1])
 
 
 @case
@@ -600,7 +589,16 @@ def session_table_full(phase):
 
 @case
 def audit_pipelined_pasv_retr(phase):
-    name = "audit-%s.bin" % phase
+    return audit_case("audit_pipelined_pasv_retr", phase, True)
+
+
+@case
+def audit_plain_pasv_retr(phase):
+    return audit_case("audit_plain_pasv_retr", phase, False)
+
+
+def audit_case(case, phase, pipelined):
+    name = "%s-%s.bin" % (case, phase)
     path = os.path.join(CONF["root"], "pub", name)
     body = os.urandom(30000)
     with open(path, "wb") as f:
@@ -613,8 +611,13 @@ def audit_pipelined_pasv_retr(phase):
         fl.login()
         fl.send("TYPE I\r\n")
         fl.expect("200")
-        fl.send("PASV\r\nRETR pub/%s\r\n" % name)
-        r = fl.reply()
+        if pipelined:
+            fl.send("PASV\r\nRETR pub/%s\r\n" % name)
+            r = fl.reply()
+        else:
+            fl.send("PASV\r\n")
+            r = fl.reply()
+            fl.send("RETR pub/%s\r\n" % name)
         notes.append("PASV answered %r" % r)
         m = re.search(r"\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)", r or "")
         if m:
@@ -639,11 +642,11 @@ def audit_pipelined_pasv_retr(phase):
         time.sleep(0.3)
     finally:
         fl.close()
-        save_pcap("audit_pipelined_pasv_retr", phase, fl)
+        save_pcap(case, phase, fl)
     done = got == body
     what = "vsftpd sent %d of %d bytes of %s over %s" % (len(got), len(body), name, used)
     return done, what, "; ".join(notes), {"argument": "pub/" + name, "used": used,
-                                          "client_control": "%s:%d" % (fl.src, fl.sport)}
+                                          "sport": fl.sport}
 
 
 @case
@@ -681,25 +684,41 @@ def probe_byte_then_overlap(phase):
 def syn_with_data(phase):
     # TCP Fast Open without a cookie is on in the server namespace: the SYN's data reaches
     # vsftpd at once, before the handshake completes at the router.
-    made = [target("syn_with_data", phase, "x.txt")]
-    fl = Flow(server_port("vsftpd"))
-    notes = ""
-    try:
-        fl.connect(syn_payload=("USER anonymous\r\nPASS x\r\nDELE %s\r\n" % made[0][0]).encode())
-        notes = "the server acknowledged %d bytes of SYN data" % fl.syn_data_taken
-        for _ in range(4):
+    def dialogue(fl, t):
+        fl.connect(syn_payload=("USER anonymous\r\nPASS x\r\nDELE %s\r\n" % t[0]).encode())
+        if fl.syn_data_taken == 0:
+            raise Harness("the server did not take the SYN's data (TCP Fast Open)")
+        for _ in range(3):
             fl.settle(1.0)
-        time.sleep(0.2)
-    finally:
-        fl.close()
-        save_pcap("syn_with_data", phase, fl)
-    g = gone(made[0][1], 0.3)
-    return g, "vsftpd %s %s" % ("deleted" if g else "kept", os.path.basename(made[0][0])), notes, \
-        {"sport": fl.sport}
+    return dele_case("syn_with_data", phase, "vsftpd", dialogue=dialogue)
+
+
+def wire(pcap, sports):
+    """What reached the server: per client port, the payload segments the router sent on to
+    the server (relative sequence number and bytes), in capture order."""
+    from scapy.utils import rdpcap
+    base, out = {}, {int(p): [] for p in sports}
+    for p in rdpcap(pcap):
+        if TCP not in p:
+            continue
+        t = p[TCP]
+        if t.sport not in out:
+            continue
+        if t.flags & 0x02:  # SYN: the base
+            base[t.sport] = (t.seq + 1) & 0xFFFFFFFF
+        load = bytes(t[Raw].load) if Raw in t else b""
+        if load and t.sport in base:
+            out[t.sport].append("@%d %r" % ((t.seq - base[t.sport]) & 0xFFFFFFFF, load[:120]))
+        elif load:
+            out[t.sport].append("@? %r" % load[:120])
+    for sport, segs in out.items():
+        print("%d\t%s" % (sport, " ".join(segs)[:600]))
 
 
 def main():
     global CONF
+    if sys.argv[1] == "wire":
+        return wire(sys.argv[2], sys.argv[3:])
     phase, conf = sys.argv[1], sys.argv[2]
     CONF = json.load(open(conf))
     for name in sys.argv[3:]:

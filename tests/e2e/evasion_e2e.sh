@@ -30,12 +30,14 @@
 #   USER with 530 and stays anonymous), identity_control_anonymous, identity_pipelined_login
 #   (USER/PASS/DELE in one segment before the 230), silent_denied_session_continues (11.5 s of
 #   silence after a denied line), session_table_full (max_sessions = 4, 8 spoofed SYNs),
-#   audit_pipelined_pasv_retr (audit_log: the record names the data connection used),
+#   audit_pipelined_pasv_retr (audit_log: the record names the data connection used; its
+#   control audit_plain_pasv_retr waits for the 227 before the RETR),
 #   urgent_byte_in_verb, tiny_segments, probe_byte_then_overlap, syn_with_data.
 #   Not covered: leading spaces before the verb (vsftpd 3.0.3, ProFTPD 1.3.8 and pyftpdlib all
 #   answer 500, so no server here executes "  DELE x"); simultaneous open (a listening FTP server never sends a SYN of its own).
 # EVASION_CASES="a b" runs only those; EVASION_PCAPS=DIR writes each with-policy dialogue, as
-# the client sent and saw it, to DIR/evasion_CASE.pcap (how pcaps/attacks/evasion_*.pcap were made).
+# the client sent and saw it, to DIR/evasion_CASE.pcap (how pcaps/attacks/evasion_*.pcap were made);
+# EVASION_LOGS=DIR keeps the logs (ftpgate's per phase, the servers', the client's JSON lines).
 #   evasion_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
 set -u
 ftpgate=$(realpath "$1")
@@ -50,7 +52,11 @@ proftpd=${PROFTPD:-$(command -v proftpd || echo "$(dirname "$ftpgate")/proftpd/r
 t_start=$(date +%s)
 LAB=${EVASION_LAB:-fge$$}; LAB_DIR=/tmp/$LAB
 source "$top/scripts/lab.sh"
-trap 'stop_daemon; lab_down' EXIT
+keep_logs() {  # EVASION_LOGS=DIR: the daemons' logs, the client's results and the servers' logs
+  [ -n "${EVASION_LOGS:-}" ] || return 0
+  mkdir -p "$EVASION_LOGS" && cp "$LAB_DIR"/*.log "$LAB_DIR"/*.jsonl "$LAB_DIR"/*.err "$LAB_DIR"/*.conf "$LAB_DIR"/*.pcap "$LAB_DIR"/*.tsv "$EVASION_LOGS"/ 2> /dev/null
+}
+trap 'stop_daemon; keep_logs; lab_down' EXIT
 trap 'exit 1' INT TERM
 lab_up || exit 1
 ports="21,2100,2121,2122"
@@ -170,7 +176,7 @@ main_cases="control_plain_denied control_allowed_command control_plain_denied_pr
   nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd iac_inside_verb_proftpd
   iac_before_verb_proftpd lowercase_verb bare_lf_line
   identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
-  audit_pipelined_pasv_retr urgent_byte_in_verb tiny_segments probe_byte_then_overlap syn_with_data"
+  audit_plain_pasv_retr audit_pipelined_pasv_retr urgent_byte_in_verb tiny_segments probe_byte_then_overlap syn_with_data"
 slow_cases="silent_denied_session_continues"
 table_cases="session_table_full"
 if [ -n "${EVASION_CASES:-}" ]; then
@@ -207,16 +213,31 @@ run_phase() {  # PHASE
   fi
 }
 run_phase without
+# What reaches the server in the run with the policy: the router's server-side interface.
+in_router tcpdump -i rs -U -s 0 -w "$LAB_DIR/with-rs.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
+tcpdump_pid=$!
+sleep 0.5
 run_phase with
+sleep 0.3; kill "$tcpdump_pid" 2> /dev/null; wait "$tcpdump_pid" 2> /dev/null
+sports=$(jq -r '.sport // empty' "$LAB_DIR/results-with.jsonl" 2> /dev/null)
+# shellcheck disable=SC2086
+[ -s "$LAB_DIR/with-rs.pcap" ] && "$PYTHON" "$here/evasion_client.py" wire "$LAB_DIR/with-rs.pcap" $sports \
+  > "$LAB_DIR/with-wire.tsv" 2> /dev/null
 
 # --- verdicts ---------------------------------------------------------------------------------
 field() {  # PHASE CASE FIELD
-  jq -r --arg c "$2" "select(.case == \$c) | .$3 // empty" "$LAB_DIR/results-$1.jsonl" 2> /dev/null | head -1
+  jq -r --arg c "$2" "select(.case == \$c) | .$3 | if . == null then \"\" else tostring end" \
+    "$LAB_DIR/results-$1.jsonl" 2> /dev/null | head -1
 }
 ftpgate_said() {  # PHASE CASE: ftpgate's lines about the case's flow
   local sport; sport=$(field "$1" "$2" sport)
   [ -n "$sport" ] || return 0
   cat "$LAB_DIR"/ftpgate-"$1"*.log 2> /dev/null | grep -E "[:.]$sport\b" | cut -c1-220 | head -4 | sed 's/^/      ftpgate: /'
+}
+reached_server() {  # CASE: the payload the router sent on to the server in the run with the policy
+  local sport; sport=$(field with "$1" sport)
+  [ -n "$sport" ] && [ -s "$LAB_DIR/with-wire.tsv" ] || return 0
+  awk -F'\t' -v p="$sport" '$1 == p { print "      reached the server: " $2 }' "$LAB_DIR/with-wire.tsv"
 }
 for c in $main_cases $slow_cases $table_cases; do
   wo=$(field without "$c" executed); wi=$(field with "$c" executed)
@@ -227,7 +248,7 @@ for c in $main_cases $slow_cases $table_cases; do
       if [ "$wo" = true ] && [ "$wi" = true ]; then ok "$c: without policy $wo_what; with policy $wi_what"
       else bad "$c: the allowed commands must work: without policy $wo_what; with policy $wi_what"; fi
       continue ;;
-    audit_pipelined_pasv_retr)
+    audit_*)
       used=$(field with "$c" used); arg=$(field with "$c" argument)
       rec=$(jq -c --arg a "$arg" 'select(.argument == $a) | [.data_connection.opener, .data_connection.acceptor, .bytes_to_client, .reply]' \
         "$LAB_DIR/transfers-with.jsonl" 2> /dev/null | tail -1)
@@ -242,10 +263,11 @@ for c in $main_cases $slow_cases $table_cases; do
   if [ "$wo" != true ]; then
     bad "$c: harness: without policy the server did not execute it ($wo_what; $(field without "$c" notes))"
   elif [ "$wi" = false ]; then
-    ok "$c: without policy $wo_what; with policy $wi_what"
+    ok "$c: without policy $wo_what; with policy $wi_what ($wi_notes)"
   elif [ "$wi" = true ]; then
     bad "$c: with policy $wi_what (without policy $wo_what) [$wi_notes]"
     ftpgate_said with "$c"
+    reached_server "$c"
   else
     bad "$c: with policy the crafted client failed: $wi_what (without policy $wo_what)"
   fi
