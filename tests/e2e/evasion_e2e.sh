@@ -32,12 +32,19 @@
 #   silence after a denied line), session_table_full (max_sessions = 4, 8 spoofed SYNs),
 #   audit_pipelined_pasv_retr (audit_log: the record names the data connection used; its
 #   control audit_plain_pasv_retr waits for the 227 before the RETR),
-#   urgent_byte_in_verb, tiny_segments, probe_byte_then_overlap, syn_with_data.
+#   urgent_byte_in_verb, tiny_segments, keepalive_byte_then_overlap (a byte at snd_una - 1,
+#   then the line in a segment overlapping it), window_edge_probe_byte (a probe's byte at the
+#   window's right edge: conntrack passes it, the server drops it; one window of padding later
+#   the denied line starts there), syn_with_data.
 #   Not covered: leading spaces before the verb (vsftpd 3.0.3, ProFTPD 1.3.8 and pyftpdlib all
-#   answer 500, so no server here executes "  DELE x"); simultaneous open (a listening FTP server never sends a SYN of its own).
-# EVASION_CASES="a b" runs only those; EVASION_PCAPS=DIR writes each with-policy dialogue, as
-# the client sent and saw it, to DIR/evasion_CASE.pcap (how pcaps/attacks/evasion_*.pcap were made);
-# EVASION_LOGS=DIR keeps the logs (ftpgate's per phase, the servers', the client's JSON lines).
+#   answer 500, so no server here executes "  DELE x"); simultaneous open (a listening FTP
+#   server never sends a SYN of its own).
+# EVASION_CASES="a b" runs only those; EVASION_PCAPS=DIR writes each control connection of the
+# run without the policy (the whole attack and the server executing it), captured on the
+# router's client-side interface, to DIR/evasion_CASE.pcap;
+# EVASION_LOGS=DIR keeps the logs (ftpgate's per phase, the servers', the client's JSON
+# lines, the router's capture towards the server in the run with the policy).
+# EVASION_SETUP_ONLY=1 EVASION_LAB=NAME only builds the lab (servers, rules) and leaves it up.
 #   evasion_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
 set -u
 ftpgate=$(realpath "$1")
@@ -149,8 +156,7 @@ in_router bash "$top/scripts/rules.sh" load --ports "$ports" --audit > /dev/null
 cat > "$LAB_DIR/client.json" << EOF
 {"iface": "c0", "client4": "$CLIENT4", "client6": "$CLIENT6", "server4": "$SERVER4",
  "server6": "$SERVER6", "root": "$root", "spoof_syns": 8, "urg_server": "pyftpd",
- "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122},
- "pcap_dir": $( [ -n "${EVASION_PCAPS:-}" ] && echo "\"$(realpath "$EVASION_PCAPS")\"" || echo null )}
+ "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122}}
 EOF
 
 if [ -n "${EVASION_SETUP_ONLY:-}" ]; then  # debugging: leave the lab up (remove: LAB=NAME lab_down)
@@ -176,7 +182,7 @@ main_cases="control_plain_denied control_allowed_command control_plain_denied_pr
   nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd iac_inside_verb_proftpd
   iac_before_verb_proftpd lowercase_verb bare_lf_line
   identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
-  audit_plain_pasv_retr audit_pipelined_pasv_retr urgent_byte_in_verb tiny_segments probe_byte_then_overlap syn_with_data"
+  audit_plain_pasv_retr audit_pipelined_pasv_retr urgent_byte_in_verb tiny_segments keepalive_byte_then_overlap window_edge_probe_byte syn_with_data"
 slow_cases="silent_denied_session_continues"
 table_cases="session_table_full"
 if [ -n "${EVASION_CASES:-}" ]; then
@@ -212,7 +218,18 @@ run_phase() {  # PHASE
     cp "$LAB_DIR/ftpgate.log" "$LAB_DIR/ftpgate-$phase-table.log"
   fi
 }
+if [ -n "${EVASION_PCAPS:-}" ]; then  # the run without the policy, at the router's client side
+  in_router tcpdump -i rc -U -s 0 -w "$LAB_DIR/without-rc.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
+  rc_pid=$!; sleep 0.5
+fi
 run_phase without
+if [ -n "${EVASION_PCAPS:-}" ]; then
+  sleep 0.3; kill "$rc_pid" 2> /dev/null; wait "$rc_pid" 2> /dev/null
+  mkdir -p "$EVASION_PCAPS"
+  jq -r '[.case, .sport // empty] | @tsv' "$LAB_DIR/results-without.jsonl" | while read -r c sport; do
+    [ -n "$sport" ] && tcpdump -r "$LAB_DIR/without-rc.pcap" -w "$EVASION_PCAPS/evasion_$c.pcap" "tcp port $sport" 2> /dev/null
+  done
+fi
 # What reaches the server in the run with the policy: the router's server-side interface.
 in_router tcpdump -i rs -U -s 0 -w "$LAB_DIR/with-rs.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
 tcpdump_pid=$!
