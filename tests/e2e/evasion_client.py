@@ -4,7 +4,7 @@ segment, a raw socket sends it, an AF_PACKET socket on the client's interface re
 answers. The client namespace drops its own kernel's RSTs for ports 20000-29999 (the crafted
 flows); the RSTs this client means to send carry SO_MARK 0x7e7e and pass.
 
-usage: evasion_client.py PHASE CONF_JSON CASE [CASE...]
+usage: [SPORT_BASE=N] evasion_client.py PHASE CONF_JSON CASE [CASE...]
        evasion_client.py wire PCAP SPORT...   (what the router sent on to the server)
   PHASE      without | with (only names the target files: w/CASE-PHASE-*.txt)
   CONF_JSON  {"iface": "c0", "client4": .., "client6": .., "server4": .., "server6": ..,
@@ -33,6 +33,18 @@ PACKET_OUTGOING = 4
 CONF = {}
 
 
+_sports = []
+
+
+def next_sport():
+    """Source ports from SPORT_BASE (given per client run by the suite) upwards: two flows of
+    one suite never share a port, so no conntrack entry or session is ever reused."""
+    if not _sports:
+        _sports.append(int(os.environ.get("SPORT_BASE", random.randint(20000, 29000))))
+    _sports[0] += 1
+    return _sports[0]
+
+
 class Flow:
     """One crafted TCP connection. Offsets are relative to the first byte after our SYN."""
 
@@ -41,7 +53,7 @@ class Flow:
         self.dst = CONF["server6"] if self.v6 else CONF["server4"]
         self.src = src or (CONF["client6"] if self.v6 else CONF["client4"])
         self.dport = port
-        self.sport = sport or random.randint(20000, 29999)
+        self.sport = sport or next_sport()
         self.isn = random.randint(0, 2**32 - 1)
         self.base = (self.isn + 1) & 0xFFFFFFFF
         self.next = 0  # our next new byte, relative
@@ -563,7 +575,7 @@ def session_table_full(phase):
     tx.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, MARK)
     for i in range(n):
         p = IP(src="198.51.100.%d" % (200 + i), dst=CONF["server4"]) / \
-            TCP(sport=20000 + i, dport=server_port("vsftpd"), flags="S", seq=random.randint(0, 2**31))
+            TCP(sport=next_sport(), dport=server_port("vsftpd"), flags="S", seq=random.randint(0, 2**31))
         tx.sendto(bytes(p), (CONF["server4"], 0))
     tx.close()
     time.sleep(0.3)

@@ -57,7 +57,7 @@ e2e_needs vsftpd nft iptables jq /usr/bin/python3
 proftpd=${PROFTPD:-$(command -v proftpd || echo "$(dirname "$ftpgate")/proftpd/root/usr/sbin/proftpd")}
 /usr/bin/python3 -c 'import scapy.layers.inet' 2> /dev/null || { echo "no python3-scapy: skipped"; exit 77; }
 t_start=$(date +%s)
-LAB=${EVASION_LAB:-fge$$}; LAB_DIR=/tmp/$LAB
+LAB=${EVASION_LAB:-fgv$$}; LAB_DIR=/tmp/$LAB
 source "$top/scripts/lab.sh"
 keep_logs() {  # EVASION_LOGS=DIR: the daemons' logs, the client's results and the servers' logs
   [ -n "${EVASION_LOGS:-}" ] || return 0
@@ -190,21 +190,21 @@ if [ -n "${EVASION_CASES:-}" ]; then
   main_cases=$(pick "$main_cases"); slow_cases=$(pick "$slow_cases"); table_cases=$(pick "$table_cases")
 fi
 
-client() {  # PHASE CASES...: JSON lines into $LAB_DIR/results-PHASE.jsonl
-  local phase=$1; shift
+client() {  # PHASE SPORT_BASE CASES...: JSON lines into $LAB_DIR/results-PHASE.jsonl
+  local phase=$1 base=$2; shift 2  # each run of the client its own source ports (base + 1...)
   [ $# -gt 0 ] || return 0
-  in_client "$PYTHON" "$here/evasion_client.py" "$phase" "$LAB_DIR/client.json" "$@" \
+  in_client env SPORT_BASE="$base" "$PYTHON" "$here/evasion_client.py" "$phase" "$LAB_DIR/client.json" "$@" \
     >> "$LAB_DIR/results-$phase.jsonl" 2>> "$LAB_DIR/client-$phase.err"
 }
-run_phase() {  # PHASE
-  local phase=$1 slow_pid=""
+run_phase() {  # PHASE SPORT_BASE
+  local phase=$1 base=$2 slow_pid=""
   : > "$LAB_DIR/ftpgate.log"
   write_conf "$LAB_DIR/$phase.conf" "$phase"
   start_daemon --config "$LAB_DIR/$phase.conf" || return 1
   # shellcheck disable=SC2086
-  if [ -n "$slow_cases" ]; then client "$phase" $slow_cases & slow_pid=$!; fi
+  if [ -n "$slow_cases" ]; then client "$phase" "$base" $slow_cases & slow_pid=$!; fi
   # shellcheck disable=SC2086
-  client "$phase" $main_cases
+  client "$phase" $((base + 1000)) $main_cases
   [ -n "$slow_pid" ] && wait "$slow_pid"
   stop_daemon
   cp "$LAB_DIR/ftpgate.log" "$LAB_DIR/ftpgate-$phase.log"
@@ -213,7 +213,7 @@ run_phase() {  # PHASE
     write_conf "$LAB_DIR/$phase-table.conf" "$phase" "max_sessions = 4"
     start_daemon --config "$LAB_DIR/$phase-table.conf" || return 1
     # shellcheck disable=SC2086
-    client "$phase" $table_cases
+    client "$phase" $((base + 2000)) $table_cases
     stop_daemon
     cp "$LAB_DIR/ftpgate.log" "$LAB_DIR/ftpgate-$phase-table.log"
   fi
@@ -222,7 +222,7 @@ if [ -n "${EVASION_PCAPS:-}" ]; then  # the run without the policy, at the route
   in_router tcpdump -i rc -U -s 0 -w "$LAB_DIR/without-rc.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
   rc_pid=$!; sleep 0.5
 fi
-run_phase without
+run_phase without 20000
 if [ -n "${EVASION_PCAPS:-}" ]; then
   sleep 0.3; kill "$rc_pid" 2> /dev/null; wait "$rc_pid" 2> /dev/null
   mkdir -p "$EVASION_PCAPS"
@@ -234,7 +234,7 @@ fi
 in_router tcpdump -i rs -U -s 0 -w "$LAB_DIR/with-rs.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
 tcpdump_pid=$!
 sleep 0.5
-run_phase with
+run_phase with 24000
 sleep 0.3; kill "$tcpdump_pid" 2> /dev/null; wait "$tcpdump_pid" 2> /dev/null
 sports=$(jq -r '.sport // empty' "$LAB_DIR/results-with.jsonl" 2> /dev/null)
 # shellcheck disable=SC2086
