@@ -79,7 +79,8 @@ class Flow:
 
     # --- sending -----------------------------------------------------------------------------
     def packet(self, payload=b"", flags="PA", off=None, seq=None, ack=None, **kw):
-        """A segment at relative offset OFF (default: next); kw: chksum, urgptr, ipid, tos, window."""
+        """A segment at relative offset OFF (default: next); kw: chksum, urgptr, tos, window, options;
+        lossy: IP ID (IPv6: flow label) 0xbeef, which the server namespace drops."""
         if seq is None:
             seq = (self.base + (self.next if off is None else off)) & 0xFFFFFFFF
         if ack is None:
@@ -90,10 +91,11 @@ class Flow:
         if "chksum" in kw:
             tcp.chksum = kw["chksum"]
         if self.v6:
-            ip = IPv6(src=self.src, dst=self.dst, tc=kw.get("tos", 0))
+            ip = IPv6(src=self.src, dst=self.dst, tc=kw.get("tos", 0),
+                      fl=0xBEEF if kw.get("lossy") else 0)
         else:
-            ip = IP(src=self.src, dst=self.dst, id=kw.get("ipid", random.randint(1, 0xFFFE)),
-                    tos=kw.get("tos", 0))
+            ip = IP(src=self.src, dst=self.dst, tos=kw.get("tos", 0),
+                    id=0xBEEF if kw.get("lossy") else random.randint(1, 0xBEEE))
         return ip / tcp / Raw(payload) if payload else ip / tcp
 
     def send_pkt(self, pkt):
@@ -385,8 +387,7 @@ def two_denied_lines_one_packet_ipv6(phase):
                      family=6, files=("a.txt", "b.txt"))
 
 
-@case
-def rst_out_of_window_between(phase):
+def rst_out_of_window_between(phase, family=4):
     def send(fl, t):
         line = "DELE %s\r\n" % t[0]
         fl.send(line[:2])
@@ -395,25 +396,25 @@ def rst_out_of_window_between(phase):
         fl.send(b"", "RA", off=fl.next + 1000000, advance=False)
         time.sleep(0.1)
         fl.send(line[2:])
-    return dele_case("rst_out_of_window_between", phase, "vsftpd", send)
+    return dele_case(case_name("rst_out_of_window_between", family), phase, "vsftpd", send,
+                     family=family)
 
 
-@case
-def bad_checksum_first_copy(phase):
+def bad_checksum_first_copy(phase, family=4):
     def send(fl, t):
         real = "DELE %s\r\n" % t[0]
         decoy = "SIZE %s\r\n" % t[0]  # same length, allowed
         at = fl.next
         raw = bytearray(bytes(fl.packet(decoy.encode(), "PA", off=at)))
-        raw[20 + 16] ^= 0x5A  # the TCP checksum's first byte (IPv4 header of 20 bytes)
-        fl.send_pkt(IP(bytes(raw)))
+        raw[(40 if fl.v6 else 20) + 16] ^= 0x5A  # the TCP checksum's first byte
+        fl.send_pkt((IPv6 if fl.v6 else IP)(bytes(raw)))
         time.sleep(0.1)
         fl.send(real, off=at)
-    return dele_case("bad_checksum_first_copy", phase, "vsftpd", send)
+    return dele_case(case_name("bad_checksum_first_copy", family), phase, "vsftpd", send,
+                     family=family)
 
 
-@case
-def ooo_longer_copy_differs(phase):
+def ooo_longer_copy_differs(phase, family=4):
     def send(fl, t):
         at = fl.next
         filler = "NOOP\r\n"
@@ -426,20 +427,32 @@ def ooo_longer_copy_differs(phase):
         fl.send(filler, off=at, advance=False)  # the hole
         fl.next = at + len(filler) + len(real)
         fl.settle()  # the NOOP's answer
-    return dele_case("ooo_longer_copy_differs", phase, "vsftpd", send)
+    return dele_case(case_name("ooo_longer_copy_differs", family), phase, "vsftpd", send,
+                     family=family)
 
 
-@case
-def inorder_retransmission_differs(phase):
+def inorder_retransmission_differs(phase, family=4):
     def send(fl, t):
         at = fl.next
         decoy = "SIZE %s\r\n" % t[0]
         real = "DELE %s\r\n" % t[0]
-        # IP ID 0xbeef: the server namespace drops it (loss between router and server)
-        fl.send(decoy, off=at, ipid=0xBEEF)
+        # IP ID (IPv6: flow label) 0xbeef: the server namespace drops it (loss between the
+        # router and the server)
+        fl.send(decoy, off=at, lossy=True)
         time.sleep(0.2)
         fl.send(real, off=at)
-    return dele_case("inorder_retransmission_differs", phase, "vsftpd", send)
+    return dele_case(case_name("inorder_retransmission_differs", family), phase, "vsftpd", send,
+                     family=family)
+
+
+def case_name(name, family):
+    return name + ("_ipv6" if family == 6 else "")
+
+
+for _fn in (rst_out_of_window_between, bad_checksum_first_copy, ooo_longer_copy_differs,
+            inorder_retransmission_differs):
+    CASES[_fn.__name__] = _fn
+    CASES[_fn.__name__ + "_ipv6"] = (lambda f: lambda phase: f(phase, 6))(_fn)
 
 
 @case

@@ -13,7 +13,7 @@
 # ProFTPD on 2121 (strips Telnet IAC, splits the verb at a tab), pyftpdlib on 2122 (user lab)
 # with SO_OOBINLINE off (evasion_pyftpd.py: vsftpd, ProFTPD and stock pyftpdlib all set it, so
 # only there does Linux take an urgent byte out of the stream the server reads).
-# The lab around them: the server namespace drops every IPv4 packet with IP ID 0xbeef (loss
+# The lab around them: the server namespace drops every packet with IP ID (IPv6: flow label) 0xbeef (loss
 # between router and server, for the differing retransmission) and accepts TCP Fast Open data
 # without a cookie (the SYN-with-data case); the client namespace drops its own kernel's RSTs
 # for the crafted flows (source ports 20000-29999; the client's own RSTs carry mark 0x7e7e).
@@ -31,7 +31,9 @@
 #   (USER/PASS/DELE in one segment before the 230), silent_denied_session_continues (11.5 s of
 #   silence after a denied line), session_table_full (max_sessions = 4, 8 spoofed SYNs),
 #   audit_pipelined_pasv_retr (audit_log: the record names the data connection used; its
-#   control audit_plain_pasv_retr waits for the 227 before the RETR),
+#   control audit_plain_pasv_retr waits for the 227 before the RETR), and over IPv6 (vsftpd on
+#   [2001:db8:2::2]:21): two_denied_lines_one_packet, rst_out_of_window_between,
+#   bad_checksum_first_copy, ooo_longer_copy_differs, inorder_retransmission_differs (_ipv6),
 #   urgent_byte_in_verb, tiny_segments, keepalive_byte_then_overlap (a byte at snd_una - 1,
 #   then the line in a segment overlapping it), window_edge_probe_byte (a probe's byte at the
 #   window's right edge: conntrack passes it, the server drops it; one window of padding later
@@ -50,7 +52,7 @@ set -u
 ftpgate=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 source "$here/e2e_common.sh"
-e2e_needs vsftpd nft iptables jq /usr/bin/python3
+e2e_needs vsftpd nft iptables tcpdump jq /usr/bin/python3
 # ProFTPD: Debian's proftpd-core conflicts with vsftpd (both provide ftp-server), so it is used
 # unpacked where it is not installed:  mkdir -p BUILD/proftpd && cd BUILD/proftpd &&
 #   apt-get download proftpd-core && dpkg-deb -x proftpd-core_*.deb root   (BUILD: ftpgate's dir)
@@ -76,6 +78,9 @@ in_server sysctl -qw net.ipv4.tcp_fastopen=0x602  # server enable | no cookie | 
 in_server nft -f - << 'NFT'
 table ip evasion {
   chain pre { type filter hook prerouting priority -300; policy accept; ip id 0xbeef counter drop; }
+}
+table ip6 evasion {
+  chain pre { type filter hook prerouting priority -300; policy accept; ip6 flowlabel 0xbeef counter drop; }
 }
 NFT
 # --- the client namespace: its kernel's RSTs for the crafted flows never leave -------------
@@ -178,7 +183,8 @@ write_conf() {  # FILE with|without [extra lines]
 main_cases="control_plain_denied control_allowed_command control_plain_denied_proftpd
   two_denied_lines_one_packet allowed_then_denied_one_packet two_denied_lines_one_packet_ipv6
   rst_out_of_window_between bad_checksum_first_copy ooo_longer_copy_differs
-  inorder_retransmission_differs ooo_denied_before_hole ooo_buffer_overflow long_line_vsftpd
+  inorder_retransmission_differs rst_out_of_window_between_ipv6 bad_checksum_first_copy_ipv6
+  ooo_longer_copy_differs_ipv6 inorder_retransmission_differs_ipv6 ooo_denied_before_hole ooo_buffer_overflow long_line_vsftpd
   nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd iac_inside_verb_proftpd
   iac_before_verb_proftpd lowercase_verb bare_lf_line
   identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
@@ -219,23 +225,23 @@ run_phase() {  # PHASE SPORT_BASE
   fi
 }
 if [ -n "${EVASION_PCAPS:-}" ]; then  # the run without the policy, at the router's client side
-  in_router tcpdump -i rc -U -s 0 -w "$LAB_DIR/without-rc.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
+  ip netns exec "${LAB}r" tcpdump -i rc --immediate-mode -U -s 0 -w "$LAB_DIR/without-rc.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
   rc_pid=$!; sleep 0.5
 fi
 run_phase without 20000
 if [ -n "${EVASION_PCAPS:-}" ]; then
-  sleep 0.3; kill "$rc_pid" 2> /dev/null; wait "$rc_pid" 2> /dev/null
+  sleep 1; kill "$rc_pid" 2> /dev/null; wait "$rc_pid" 2> /dev/null
   mkdir -p "$EVASION_PCAPS"
   jq -r '[.case, .sport // empty] | @tsv' "$LAB_DIR/results-without.jsonl" | while read -r c sport; do
     [ -n "$sport" ] && tcpdump -r "$LAB_DIR/without-rc.pcap" -w "$EVASION_PCAPS/evasion_$c.pcap" "tcp port $sport" 2> /dev/null
   done
 fi
 # What reaches the server in the run with the policy: the router's server-side interface.
-in_router tcpdump -i rs -U -s 0 -w "$LAB_DIR/with-rs.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
+ip netns exec "${LAB}r" tcpdump -i rs --immediate-mode -U -s 0 -w "$LAB_DIR/with-rs.pcap" "tcp port 21 or tcp portrange 2100-2122" 2> /dev/null &
 tcpdump_pid=$!
 sleep 0.5
 run_phase with 24000
-sleep 0.3; kill "$tcpdump_pid" 2> /dev/null; wait "$tcpdump_pid" 2> /dev/null
+sleep 1; kill "$tcpdump_pid" 2> /dev/null; wait "$tcpdump_pid" 2> /dev/null
 sports=$(jq -r '.sport // empty' "$LAB_DIR/results-with.jsonl" 2> /dev/null)
 # shellcheck disable=SC2086
 [ -s "$LAB_DIR/with-rs.pcap" ] && "$PYTHON" "$here/evasion_client.py" wire "$LAB_DIR/with-rs.pcap" $sports \
