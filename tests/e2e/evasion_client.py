@@ -65,7 +65,6 @@ class Flow:
         self.rst = False
         self.fin = False
         self.srv_win = 0
-        self.packets = []
         self.cv = threading.Condition()
         fam = socket.AF_INET6 if self.v6 else socket.AF_INET
         self.tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -101,7 +100,6 @@ class Flow:
     def send_pkt(self, pkt):
         raw = bytes(pkt)
         self.tx.sendto(raw, (self.dst, 0, 0, 0) if self.v6 else (self.dst, 0))
-        self.packets.append((time.time(), raw))
 
     def send(self, payload=b"", flags="PA", off=None, advance=None, **kw):
         """Sends at OFF (default next); advances next past the bytes when they were new."""
@@ -139,6 +137,9 @@ class Flow:
             ver = data[0] >> 4
             if (ver == 6) != self.v6:
                 continue
+            l4 = 40 if ver == 6 else (data[0] & 0x0F) * 4  # no IPv6 extension headers here
+            if data[l4 + 2:l4 + 4] != self.sport.to_bytes(2, "big"):
+                continue  # another flow's packet: not worth scapy's time
             try:
                 pkt = IPv6(data) if ver == 6 else IP(data)
             except Exception:
@@ -148,7 +149,6 @@ class Flow:
             t = pkt[TCP]
             if t.sport != self.dport or t.dport != self.sport:
                 continue
-            self.packets.append((time.time(), data))
             self._segment(t)
 
     def _segment(self, t):
