@@ -231,8 +231,8 @@ class Flow:
         return r
 
     # --- connection ------------------------------------------------------------------------
-    def connect(self, syn_payload=b"", mss=1460, timeout=3.0):
-        syn = self.packet(syn_payload, "S", seq=self.isn, options=[("MSS", mss)])
+    def connect(self, syn_payload=b"", timeout=3.0, options=(("MSS", 1460),)):
+        syn = self.packet(syn_payload, "S", seq=self.isn, options=list(options))
         self.send_pkt(syn)
         if not self.wait(lambda: self.rcv_nxt is not None or self.rst, timeout) or self.rst:
             raise Harness("no SYN-ACK from %s:%d" % (self.dst, self.dport))
@@ -453,6 +453,57 @@ for _fn in (rst_out_of_window_between, bad_checksum_first_copy, ooo_longer_copy_
             inorder_retransmission_differs):
     CASES[_fn.__name__] = _fn
     CASES[_fn.__name__ + "_ipv6"] = (lambda f: lambda phase: f(phase, 6))(_fn)
+
+
+@case
+def rst_lost_at_next_seq(phase):
+    # An RST exactly at the next sequence number, valid for conntrack and for ftpgate, lost
+    # between the router and the server (as a TTL-limited RST would be past the last firewall):
+    # the server never hears of it and goes on reading.
+    def send(fl, t):
+        line = "DELE %s\r\n" % t[0]
+        fl.send(line[:2])
+        time.sleep(0.1)
+        fl.send(b"", "R", advance=False, lossy=True, ack=0)
+        time.sleep(0.1)
+        fl.send(line[2:])
+    return dele_case("rst_lost_at_next_seq", phase, "vsftpd", send)
+
+
+@case
+def fin_lost_then_line(phase):
+    # A FIN that never reaches the server, then the denied line at the FIN's sequence number.
+    def send(fl, t):
+        fl.send(b"", "FA", advance=False, lossy=True)
+        time.sleep(0.1)
+        fl.send("DELE %s\r\n" % t[0])
+    return dele_case("fin_lost_then_line", phase, "vsftpd", send)
+
+
+@case
+def no_ack_flag_first_copy(phase):
+    # A first copy without the ACK flag (PSH alone): conntrack calls it invalid and the router
+    # drops it, Linux would drop it too; then the real line at the same sequence number.
+    def send(fl, t):
+        at = fl.next
+        fl.send("SIZE %s\r\n" % t[0], flags="P", off=at)
+        time.sleep(0.1)
+        fl.send("DELE %s\r\n" % t[0], off=at)
+    return dele_case("no_ack_flag_first_copy", phase, "vsftpd", send)
+
+
+@case
+def paws_old_timestamp_first_copy(phase):
+    # Timestamps negotiated in the handshake; a first copy with an old TSval fails the
+    # server's PAWS check (dropped; conntrack does not look), then the real line.
+    def dialogue(fl, t):
+        fl.connect(options=[("MSS", 1460), ("Timestamp", (1000000, 0))])
+        fl.login()
+        at = fl.next
+        fl.send("SIZE %s\r\n" % t[0], off=at, options=[("Timestamp", (5, 0))])
+        time.sleep(0.1)
+        fl.send("DELE %s\r\n" % t[0], off=at, options=[("Timestamp", (1000100, 0))])
+    return dele_case("paws_old_timestamp_first_copy", phase, "vsftpd", dialogue=dialogue)
 
 
 @case

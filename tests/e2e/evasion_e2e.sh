@@ -34,6 +34,10 @@
 #   control audit_plain_pasv_retr waits for the 227 before the RETR), and over IPv6 (vsftpd on
 #   [2001:db8:2::2]:21): two_denied_lines_one_packet, rst_out_of_window_between,
 #   bad_checksum_first_copy, ooo_longer_copy_differs, inorder_retransmission_differs (_ipv6),
+#   rst_lost_at_next_seq (an RST at the next sequence number, valid for conntrack, lost between
+#   router and server), fin_lost_then_line (likewise a FIN, then the line), no_ack_flag_first_copy
+#   (a first copy with PSH and no ACK: invalid for conntrack and Linux), paws_old_timestamp_first_copy
+#   (timestamps negotiated, a first copy whose old TSval fails the server's PAWS check),
 #   urgent_byte_in_verb, tiny_segments, keepalive_byte_then_overlap (a byte at snd_una - 1,
 #   then the line in a segment overlapping it), window_edge_probe_byte (a probe's byte at the
 #   window's right edge: conntrack passes it, the server drops it; one window of padding later
@@ -183,7 +187,8 @@ write_conf() {  # FILE with|without [extra lines]
 main_cases="control_plain_denied control_allowed_command control_plain_denied_proftpd
   two_denied_lines_one_packet allowed_then_denied_one_packet two_denied_lines_one_packet_ipv6
   rst_out_of_window_between bad_checksum_first_copy ooo_longer_copy_differs
-  inorder_retransmission_differs rst_out_of_window_between_ipv6 bad_checksum_first_copy_ipv6
+  inorder_retransmission_differs rst_lost_at_next_seq fin_lost_then_line no_ack_flag_first_copy
+  paws_old_timestamp_first_copy rst_out_of_window_between_ipv6 bad_checksum_first_copy_ipv6
   ooo_longer_copy_differs_ipv6 inorder_retransmission_differs_ipv6 ooo_denied_before_hole ooo_buffer_overflow long_line_vsftpd
   nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd iac_inside_verb_proftpd
   iac_before_verb_proftpd lowercase_verb bare_lf_line
