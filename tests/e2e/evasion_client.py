@@ -620,6 +620,18 @@ def identity_pipelined_login(phase):
 
 
 @case
+def identity_forgotten_by_rst(phase):
+    # Port 2100 denies only user anonymous. After the anonymous login an RST at the next
+    # sequence number, lost between router and server, may make the gateway forget the
+    # session; picked up again it does not know the user, the server still does.
+    def send(fl, t):
+        fl.send(b"", "R", advance=False, lossy=True, ack=0)
+        time.sleep(0.2)
+        fl.send("DELE %s\r\n" % t[0])
+    return dele_case("identity_forgotten_by_rst", phase, "identity", send)
+
+
+@case
 def silent_denied_session_continues(phase):
     def send(fl, t):
         fl.send("DELE %s\r\n" % t[0])
@@ -706,6 +718,34 @@ def audit_case(case, phase, pipelined):
     what = "vsftpd sent %d of %d bytes of %s over %s" % (len(got), len(body), name, used)
     return done, what, "; ".join(notes), {"argument": "pub/" + name, "used": used,
                                           "sport": fl.sport}
+
+
+@case
+def ipv4_fragments(phase):
+    # The denied line's segment in three IPv4 fragments (the router's conntrack reassembles).
+    def send(fl, t):
+        from scapy.layers.inet import fragment
+        pkt = fl.packet(("DELE %s\r\n" % t[0]).encode(), "PA")
+        for frag in fragment(IP(bytes(pkt)), fragsize=24):
+            fl.send_pkt(frag)
+        fl.next += len("DELE %s\r\n" % t[0])
+    return dele_case("ipv4_fragments", phase, "vsftpd", send)
+
+
+@case
+def ipv6_dstopts_header(phase):
+    # The denied line behind an IPv6 Destination Options header (PadN).
+    def send(fl, t):
+        from scapy.layers.inet6 import IPv6ExtHdrDestOpt, PadN
+        line = ("DELE %s\r\n" % t[0]).encode()
+        pkt = fl.packet(line, "PA")
+        ip6 = pkt[IPv6]
+        tcp = pkt[TCP]
+        tcp.chksum = None
+        built = IPv6(src=ip6.src, dst=ip6.dst) / IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\0" * 4)]) / tcp
+        fl.send_pkt(built)
+        fl.next += len(line)
+    return dele_case("ipv6_dstopts_header", phase, "vsftpd", send, family=6)
 
 
 @case

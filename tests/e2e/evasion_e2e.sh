@@ -37,7 +37,9 @@
 #     iac_inside_verb_proftpd (DE<IAC IP>LE), iac_before_verb_proftpd (<IAC IP><IAC DM>DELE),
 #     lowercase_verb, bare_lf_line
 #   identity: identity_user_after_anonymous (vsftpd answers the second USER with 530 and stays
-#     anonymous), identity_pipelined_login (USER/PASS/DELE in one segment before the 230)
+#     anonymous), identity_pipelined_login (USER/PASS/DELE in one segment before the 230),
+#     identity_forgotten_by_rst (after the anonymous login, an RST at the next sequence number
+#     lost before the server, then DELE: the gateway may pick the session up without its user)
 #   forgetting: silent_denied_session_continues (11.5 s of silence after a denied line, in the
 #     background of the others), session_table_full (max_sessions = 4, 8 spoofed SYNs)
 #   audit (audit_log): audit_pipelined_pasv_retr (PASV and RETR in one segment: the record must
@@ -46,7 +48,8 @@
 #     keepalive_byte_then_overlap (a byte at snd_una - 1, then the line in a segment overlapping
 #     it), window_edge_probe_byte (a probe's byte at the window's right edge: conntrack passes
 #     it, the server drops it; one window of padding later the denied line starts there),
-#     syn_with_data (USER/PASS/DELE in the SYN)
+#     syn_with_data (USER/PASS/DELE in the SYN), ipv4_fragments (the line's segment in three
+#     IP fragments), ipv6_dstopts_header (the line behind a Destination Options header)
 #   IPv6 (vsftpd on [2001:db8:2::2]:21): two_denied_lines_one_packet, rst_out_of_window_between,
 #     bad_checksum_first_copy, ooo_longer_copy_differs, inorder_retransmission_differs (_ipv6)
 #   Not covered: leading spaces before the verb (vsftpd 3.0.3, ProFTPD 1.3.8 and pyftpdlib all
@@ -202,7 +205,7 @@ main_cases="control_plain_denied control_allowed_command control_plain_denied_pr
   long_line_vsftpd nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd
   iac_inside_verb_proftpd iac_before_verb_proftpd lowercase_verb bare_lf_line
   identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
-  audit_plain_pasv_retr audit_pipelined_pasv_retr
+  identity_forgotten_by_rst ipv4_fragments ipv6_dstopts_header audit_plain_pasv_retr audit_pipelined_pasv_retr
   urgent_byte_in_verb tiny_segments keepalive_byte_then_overlap window_edge_probe_byte syn_with_data"
 slow_cases="silent_denied_session_continues"
 table_cases="session_table_full"
