@@ -19,7 +19,8 @@ lab_up
 lab_start_vsftpd 4 21
 in_server "$build/tests/bench/rr_tool" server "$SERVER4" 2121 &
 lab_wait_listen 2121
-stat() { "$build/ftpgate" status --socket "$LAB_DIR/s.sock" | awk -v k="ftpgate_$1" '$1 == k {print $2}'; }
+# A figure; the queues' ones (labelled {queue="N"}) summed over the queues.
+stat() { "$build/ftpgate" status --socket "$LAB_DIR/s.sock" | awk -v k="ftpgate_$1" '$1 == k || index($1, k "{queue=") == 1 {s += $2; n++} END {if (n) print s}'; }
 flood() {  # label
   local n p50 p99 p999 pmax failed
   read -r n p50 p99 p999 pmax failed < <(in_client "$build/tests/bench/rr_tool" flood "$SERVER4" 2121 "$conns" "$secs")

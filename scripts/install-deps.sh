@@ -21,6 +21,8 @@ packages=(
   python3 procps psmisc openssl
   # metrics parsing in the tests, Debian packaging (cpack -G DEB uses dpkg-shlibdeps)
   python3-prometheus-client dpkg-dev
+  # the package's logrotate file (tests/e2e/package_e2e.sh reads it with logrotate -d)
+  logrotate
   # the stock-kernel stage (scripts/stock_kernel.sh): QEMU, the guest's initramfs, modules
   qemu-system-x86 busybox-static kmod cpio
   # ... and what the guest runs from this machine's root: systemd as its PID 1 for the package

@@ -2,6 +2,7 @@
 # Loads or unloads ftpgate's router rules. Loading twice replaces, never duplicates.
 #   rules.sh load   [--ports 21,2121] [--queue 0|0-3] [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables]
 #                   [--no-queue] [--ctmark 0x01000000] [--enforce-mark 0x40000000] [--audit]
+#                   [--fail-closed]
 #   rules.sh unload
 #   rules.sh status
 # --form nft      everything in nftables, queueing with the nft `queue` statement
@@ -13,11 +14,15 @@
 #                 transfer) for ftpgate's transfer audit log (config audit_log)
 # --helper auto   ftpgate's own helper where it is registered (`ftpgate helper register` first),
 #                 else the inert 'sane' carrier
+# --fail-closed   control packets are queued without bypass: while ftpgate is not running they
+#                 are dropped, never passed unjudged (pair with fail_closed = yes; FTP stalls
+#                 while the daemon is down)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
 
 ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000; audit=0
+bypass=1
 cmd=${1:-}; shift || true
 while [ $# -gt 0 ]; do
   case $1 in
@@ -29,6 +34,7 @@ while [ $# -gt 0 ]; do
     --ctmark) ctmark=$2; shift 2 ;;
     --enforce-mark) enforce=$2; shift 2 ;;  # as ftpgate's enforce_mark
     --audit) audit=1; shift ;;
+    --fail-closed) bypass=0; shift ;;
     *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -63,8 +69,9 @@ load() {
   local queue_stmt="" nft_q="num $queue" ipt_q="--queue-num $queue"
   case $queue in *-*) nft_q="num $queue fanout"; ipt_q="--queue-balance ${queue/-/:}" ;; esac
   if [ "$with_queue" = 1 ] && [ "$form" = nft ]; then
-    queue_stmt="tcp dport @ftp_ports queue $nft_q bypass
-		tcp sport @ftp_ports queue $nft_q bypass"
+    local nft_bypass=" bypass"; [ "$bypass" = 1 ] || nft_bypass=""
+    queue_stmt="tcp dport @ftp_ports queue $nft_q$nft_bypass
+		tcp sport @ftp_ports queue $nft_q$nft_bypass"
     # Data connections are the expected ones of FTP control connections (they inherit CTMARK).
     [ "$audit" = 1 ] && queue_stmt+="
 		ct status expected ct mark and $ctmark == $ctmark tcp flags & (syn | fin | rst) != 0 queue $nft_q bypass"
@@ -87,13 +94,14 @@ load() {
   if [ "$with_queue" = 1 ] && [ "$form" = iptables ]; then
     local ipt
     for ipt in iptables ip6tables; do
-      { sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e '/^COMMIT$/d' "$rules_dir/ftpgate-queue.iptables.in"
+      { sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e "s/@BYPASS@/$([ "$bypass" = 1 ] && echo ' --queue-bypass')/" \
+            -e '/^COMMIT$/d' "$rules_dir/ftpgate-queue.iptables.in"
         [ "$audit" = 1 ] && echo "-A FTPGATE -p tcp -m conntrack --ctstatus EXPECTED -m connmark --mark $ctmark/$ctmark -m tcp ! --tcp-flags SYN,FIN,RST NONE -j NFQUEUE $ipt_q --queue-bypass"
         echo COMMIT; } | "$ipt-restore" --noflush
       $ipt -I FORWARD 1 -j FTPGATE
     done
   fi
-  echo "rules.sh: loaded (form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit"))"
+  echo "rules.sh: loaded (form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
 }
 
 case $cmd in

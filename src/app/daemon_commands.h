@@ -2,6 +2,8 @@
 namespace ftpgate {
 // ftpgate run [--config FILE] [--KEY VALUE ...]
 int run_command(int argc, char** argv);
+// ftpgate check-config FILE [--KEY VALUE ...] (also: run --test-config)
+int check_config_command(int argc, char** argv);
 // ftpgate status [--socket PATH]
 int status_command(int argc, char** argv);
 // ftpgate check

@@ -11,6 +11,7 @@
 #include "app/daemon_commands.h"
 #include "daemon/daemon.h"
 #include "daemon/helper_binding.h"
+#include "daemon/privileges.h"
 #include "kernel/cthelper.h"
 
 namespace ftpgate {
@@ -31,7 +32,9 @@ int helper_command(int argc, char** argv) {
     return 0;
   }
   if (verb != "register" && verb != "unregister") {
-    std::cerr << kUsage;
+    std::cerr << (verb.empty() ? std::string("ftpgate helper: register or unregister?\n")
+                               : "ftpgate helper: unknown action '" + std::string(verb) + "' (register or unregister)\n")
+              << kUsage;
     return 2;
   }
   DaemonOptions o;
@@ -41,6 +44,10 @@ int helper_command(int argc, char** argv) {
   if (err) {
     std::cerr << "ftpgate helper: " << *err << '\n';
     return 2;
+  }
+  if (!has_cap_net_admin()) {
+    std::cerr << "ftpgate helper: " << needs_cap_net_admin("helper " + std::string(verb)) << '\n';
+    return 1;
   }
   if (verb == "register") return bind_helper(cfg.helper_mode, cfg.policy) == HelperBinding::kFailed ? 1 : 0;
   if (cfg.helper_mode == HelperMode::kCarrier || probe_userspace_helpers() != 0) {

@@ -101,7 +101,7 @@ bool CommandRule::matches(const CommandFacts& f) const {
     for (const std::string& v : verbs) any = any || ascii_iequals(v, f.verb);
     if (!any) return false;
   }
-  if (user && !glob_match(*user, f.user)) return false;
+  if (user && (f.user_unknown ? action == RuleAction::kAllow : !glob_match(*user, f.user))) return false;
   if (argument && !glob_match(*argument, f.argument)) return false;
   if (server && !server->contains(f.server)) return false;
   if (client && !client->contains(f.client)) return false;

@@ -5,7 +5,10 @@
 //
 //   ACTION   allow | deny | log     (log: allow, and write a log line)
 //   verb     command verbs, 3-4 letters ("STOR,APPE,DELE"); any verb if absent
-//   user     the session's USER name (for USER itself: its argument); "" when none was seen
+//   user     who the server accepted (the USER a 230/232 answered; REIN forgets it); for USER
+//            itself its argument; "" before any login. While a login is unanswered, a command
+//            is judged as both users and the stricter verdict wins; when the identity is
+//            unknown (pickup, gap) a user condition matches deny/log rules, never allow
 //   arg      the command's argument ("report.pdf", for SITE "EXEC /bin/sh"); `file` is the same
 //   server   the server's address or prefix (192.0.2.0/24, 2001:db8::/32), as queued: after DNAT
 //   client   the client's address or prefix, as queued: before SNAT
@@ -46,6 +49,10 @@ struct CommandFacts {
   IpAddress client;
   IpAddress server;
   uint16_t server_port = 0;
+  // Who the server takes the client for is not known (the session was picked up mid-stream, or
+  // a gap may have hidden a login): a `user` condition then matches for deny and log rules and
+  // not for allow rules, so an unknown identity gets the strictest verdict (fail closed).
+  bool user_unknown = false;
 };
 
 struct CommandRule {

@@ -27,6 +27,21 @@ class CommandRules {
     }
     return nullptr;
   }
+  // The first rule matching `f`, not counted (Session judges several readings of one command,
+  // then counts the rule that decided it).
+  const CommandRule* first_match(const CommandFacts& f) const {
+    for (const CommandRule& r : rules_)
+      if (r.matches(f)) return &r;
+    return nullptr;
+  }
+  void count_hit(const CommandRule* rule) const {
+    if (rule != nullptr) ++hits_[static_cast<size_t>(rule - rules_.data())];
+  }
+  bool has_deny() const {
+    for (const CommandRule& r : rules_)
+      if (r.action == RuleAction::kDeny) return true;
+    return false;
+  }
   bool empty() const { return rules_.empty(); }
   size_t size() const { return rules_.size(); }
   const CommandRule& rule(size_t i) const { return rules_[i]; }

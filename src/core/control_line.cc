@@ -41,6 +41,8 @@ Command parse_command(std::string_view line) {
     case pack('E', 'P', 'S', 'V'): cmd.verb = Verb::kEpsv; break;
     case pack('L', 'P', 'S', 'V'): cmd.verb = Verb::kLpsv; break;
     case pack('U', 'S', 'E', 'R'): cmd.verb = Verb::kUser; break;
+    case pack('P', 'A', 'S', 'S'): cmd.verb = Verb::kPass; break;
+    case pack('R', 'E', 'I', 'N'): cmd.verb = Verb::kRein; break;
     case pack('R', 'E', 'T', 'R'): case pack('S', 'T', 'O', 'R'): case pack('S', 'T', 'O', 'U'):
     case pack('A', 'P', 'P', 'E'): case pack('L', 'I', 'S', 'T'): case pack('N', 'L', 'S', 'T'):
     case pack('M', 'L', 'S', 'D'):

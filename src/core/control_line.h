@@ -19,6 +19,8 @@ enum class Verb : uint8_t {
   kAuthTls,  // AUTH TLS / AUTH SSL / AUTH TLS-C / AUTH TLS-P -> 234
   kCcc,    // CCC (RFC 4217 section 12.3): clear the command channel
   kUser,   // USER name
+  kPass,   // PASS secret (the login's answer says who the client is)
+  kRein,   // REIN: log out, back to before USER (RFC 959 4.1.1)
   kTransfer,  // RETR, STOR, STOU, APPE, LIST, NLST, MLSD: a data transfer (the audit log's)
   kUnseen,  // a command whose start was lost in a stream gap (what it asked is unknown)
 };

@@ -29,6 +29,14 @@ namespace ftpgate {
   /* forgotten unended (HA takeover: stale; picked up again by their next segment) */         \
   X(sessions_released, "sessions_released_total")                                             \
   X(midstream_pickups, "midstream_pickups_total") /* sessions or directions without a SYN */  \
+  /* inline guard (segment_verdict.h) */                                                        \
+  X(guard_drops, "guard_dropped_segments_total") /* segments dropped: could not be judged */  \
+  X(guard_restores, "guard_restored_segments_total") /* copies put back to judged bytes */    \
+  X(urgent_cleared, "urgent_flags_cleared_total") /* URG cleared on client segments */        \
+  X(resets_not_taken, "resets_not_taken_total") /* data came after an RST: it was discarded */ \
+  X(unjudged_refused, "unjudged_lines_refused_total") /* lines refused: no reading to judge */ \
+  X(sessions_refused, "sessions_refused_total") /* table full while guarding: SYNs dropped */ \
+  X(unestablished_evicted, "unestablished_sessions_evicted_total") /* made room when full */  \
   X(uninspected_segments, "uninspected_segments_total") /* of sessions not tracked */         \
   /* stream bytes never seen (stream_gap): capture loss, or packets the kernel let through */  \
   /* uninspected (queue full) */                                                               \

@@ -40,7 +40,7 @@ bool Engine::classify(const TcpSegment& seg, ControlFlow& flow, Direction& dir) 
   return true;
 }
 
-void Engine::on_segment(const TcpSegment& seg, Micros now) {
+SegmentVerdict Engine::on_segment(const TcpSegment& seg, Micros now) {
   Direction dir;
   ControlFlow key;
   if (!classify(seg, key, dir)) {
@@ -48,7 +48,7 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
       transfers_.on_data_segment(seg, now, policy_, counters_);
       transfers_.emit_ready(now, policy_, counters_, sink_);
     }
-    return;
+    return {};
   }
   ++counters_.segments;
   counters_.payload_bytes += seg.payload.size();
@@ -57,31 +57,63 @@ void Engine::on_segment(const TcpSegment& seg, Micros now) {
   const bool opening_syn = seg.has(tcp_flags::kSyn) && !seg.has(tcp_flags::kAck);
   auto it = sessions_.find(key);
   if (it != sessions_.end() && opening_syn && it->second.is_reopened_by(seg)) {
-    // A new connection on the same addresses and ports (a FIN or RST we never saw).
+    // A new connection on the same addresses and ports (a FIN or RST we never saw). (Bytes
+    // that continue the old one are no part of the new stream: the guard drops them.)
     end_session(it, SessionEvent::kClosed, now);
     it = sessions_.end();
   }
   if (it == sessions_.end()) {
     // Only a SYN or data can start tracking; a stray ACK, FIN or RST cannot.
-    if (seg.has(tcp_flags::kRst) || (seg.payload.empty() && !seg.has(tcp_flags::kSyn))) return;
+    if (seg.has(tcp_flags::kRst) || (seg.payload.empty() && !seg.has(tcp_flags::kSyn))) return {};
     if (sessions_.size() >= policy_.max_sessions) expire(now);
-    if (sessions_.size() >= policy_.max_sessions) {
+    if (sessions_.size() >= policy_.max_sessions && !evict_unestablished(now)) {
       ++counters_.uninspected_segments;
       counters_.count(Reason::kSessionTableFull);
       Action a = make_action(Action::Kind::kAnomaly, &key, nullptr, 0, dir, now);
       a.reason = Reason::kSessionTableFull;
       sink_.on_action(a);
-      return;
+      SegmentVerdict v;
+      if (policy_.guarded()) {
+        // Uninspected is unjudged: while the policy guards, the connection does not pass.
+        if (opening_syn) ++counters_.sessions_refused;
+        ++counters_.guard_drops;
+        v.drop = true;
+        v.why = Reason::kSessionTableFull;
+      }
+      return v;
     }
     it = sessions_.try_emplace(key, key, ++next_session_id_, policy_, now).first;
     ++counters_.sessions_created;
     ++counters_.sessions_active;
-    if (!seg.has(tcp_flags::kSyn)) emit_event(it->second, SessionEvent::kPickup, now);
+    if (!seg.has(tcp_flags::kSyn)) {
+      emit_event(it->second, SessionEvent::kPickup, now);
+    } else {
+      if (opened_.size() >= 2 * size_t{policy_.max_sessions})
+        std::erase_if(opened_, [&](const auto& o) {
+          const Session* s = find(o.first);
+          return s == nullptr || s->id() != o.second || s->established();
+        });
+      opened_.emplace_back(key, it->second.id());
+    }
   }
   SessionContext ctx = context();
-  if (it->second.on_segment(dir, seg, now, ctx) == Session::State::kClosed)
-    end_session(it, SessionEvent::kClosed, now);
+  Session::Outcome out = it->second.on_segment(dir, seg, now, ctx);
+  if (out.state == Session::State::kClosed) end_session(it, SessionEvent::kClosed, now);
   if (policy_.audit_transfers) transfers_.emit_ready(now, policy_, counters_, sink_);
+  return std::move(out.verdict);
+}
+
+bool Engine::evict_unestablished(Micros now) {
+  while (!opened_.empty()) {
+    const auto [flow, id] = opened_.front();
+    opened_.pop_front();
+    auto it = sessions_.find(flow);
+    if (it == sessions_.end() || it->second.id() != id || it->second.established()) continue;
+    ++counters_.unestablished_evicted;
+    end_session(it, SessionEvent::kExpired, now);
+    return true;
+  }
+  return false;
 }
 
 size_t Engine::release_all() {
@@ -93,6 +125,7 @@ size_t Engine::release_all() {
   counters_.sessions_released += n;
   counters_.sessions_active -= n;
   sessions_.clear();
+  opened_.clear();
   return n;
 }
 
@@ -111,11 +144,15 @@ void Engine::tick(Micros now) {
 void Engine::expire(Micros now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     auto next = std::next(it);
-    // A denied session is reset by the kernel, whose RSTs the engine never sees: it goes sooner.
-    const Micros idle_limit = it->second.enforced()
-                                  ? std::min(policy_.session_idle_timeout, policy_.denied_session_timeout)
-                                  : policy_.session_idle_timeout;
-    if (now - it->second.last_seen() >= idle_limit) {
+    const Session& s = it->second;
+    // A denied session is remembered as long as its marked conntrack may live; one whose
+    // handshake never completed goes as conntrack's SYN_SENT does.
+    const Micros idle_limit = s.enforced()       ? policy_.denied_session_timeout
+                              : !s.established() ? std::min(policy_.session_idle_timeout, policy_.unestablished_timeout)
+                                                 : policy_.session_idle_timeout;
+    if (s.reset_ended(now, policy_)) {
+      end_session(it, SessionEvent::kClosed, now);
+    } else if (now - s.last_seen() >= idle_limit) {
       end_session(it, SessionEvent::kExpired, now);
     } else {
       it->second.expire_expectations(now, counters_);

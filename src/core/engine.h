@@ -4,6 +4,7 @@
 // supplies the time of each call (live: a monotonic clock; replay: capture timestamps).
 #include <bitset>
 #include <cstdint>
+#include <deque>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -24,7 +25,8 @@ class Engine {
 
   // Decodes an IP packet and handles it if it is TCP on a control port.
   DecodeStatus on_packet(std::string_view ip_packet, Micros now);
-  void on_segment(const TcpSegment& seg, Micros now);
+  // Handles one segment; returns what the inline guard decided for it (segment_verdict.h).
+  SegmentVerdict on_segment(const TcpSegment& seg, Micros now);
   // Which control connection a segment belongs to and its direction; false when neither port
   // is a control port.
   bool classify(const TcpSegment& seg, ControlFlow& flow, Direction& dir) const;
@@ -61,6 +63,9 @@ class Engine {
  private:
   using Table = std::unordered_map<ControlFlow, Session, ControlFlowHash>;
   void end_session(Table::iterator it, SessionEvent why, Micros now);
+  // Room for one more session: ends the oldest whose handshake never completed (a SYN flood
+  // must not keep real sessions out). False when there is none.
+  bool evict_unestablished(Micros now);
   void emit_event(Session& session, SessionEvent e, Micros now);
   SessionContext context() {
     return SessionContext{policy_, counters_, sink_, next_expectation_id_,
@@ -76,6 +81,9 @@ class Engine {
   uint64_t next_expectation_id_ = 0;
   Micros next_expiry_scan_ = 0;
   TransferWatch transfers_;  // policy.audit_transfers
+  // Sessions opened by a SYN, oldest first, with their ids (entries of sessions that ended or
+  // completed their handshake are skipped when met; compacted at twice max_sessions).
+  std::deque<std::pair<ControlFlow, uint64_t>> opened_;
 };
 
 }  // namespace ftpgate

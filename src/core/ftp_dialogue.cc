@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/command_reading.h"
 #include "core/control_line.h"
 
 namespace ftpgate {
@@ -38,50 +39,67 @@ void FtpDialogue::Turn::on_line(Direction dir, std::string_view line, LineKind k
   if (kind == LineKind::kTailAfterGap) {
     // One command whose start was lost: it is answered like any other, but by a reply that
     // cannot be paired with what it asked.
-    if (dir == Direction::kToServer && !d.pending_.push(Verb::kUnseen, policy.max_pending_commands))
-      ev.on_refusal(dir, Reason::kPendingCommandLimit, line);
+    if (dir == Direction::kToServer) {
+      if (!ev.on_unjudged_command(Command{}, line, Reason::kStreamGap)) return;
+      if (!d.pending_.push(Verb::kUnseen, policy.max_pending_commands))
+        ev.on_refusal(dir, Reason::kPendingCommandLimit, line);
+    }
     return;
   }
   d.line_at_ = at;
   bool parse_it = true;
+  Reason unparsed = Reason::kCount;
   if (kind == LineKind::kTooLong) {
-    ev.on_refusal(dir, Reason::kLineTooLong, line);
-    parse_it = false;
+    unparsed = Reason::kLineTooLong;
   } else if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
-    ev.on_refusal(dir, Reason::kNulInLine, line);
+    unparsed = Reason::kNulInLine;
+  }
+  if (unparsed != Reason::kCount) {
+    ev.on_refusal(dir, unparsed, line);
     parse_it = false;
   }
   if (dir == Direction::kToServer) {
     ++counters.lines_to_server;
-    d.on_command(line, parse_it, at, policy, counters, ev);
+    // A line the rules cannot judge as every server would read it: the policy decides its
+    // fate (the guard refuses it); its head still says what it asked, for the pairing of
+    // replies and the audit.
+    if (unparsed != Reason::kCount) {
+      const Command head = parse_command(line);
+      if (!ev.on_unjudged_command(head, line, unparsed)) return;
+      if (!d.pending_.push(head.verb == Verb::kTransfer ? head.verb : Verb::kOther, policy.max_pending_commands))
+        ev.on_refusal(dir, Reason::kPendingCommandLimit, line);
+      return;
+    }
+    if (!line_is_judgeable(line) &&
+        !ev.on_unjudged_command(parse_command(line), line, Reason::kControlByteInLine))
+      return;
+    d.on_command(line, at, policy, counters, ev);
   } else {
     ++counters.lines_to_client;
     d.on_reply(line, parse_it, at, policy, counters, ev);
   }
 }
 
-void FtpDialogue::on_command(std::string_view line, bool parse_it, uint64_t at,
-                             const Policy& policy, Counters& counters, DialogueEvents& ev) {
+void FtpDialogue::on_command(std::string_view line, uint64_t at, const Policy& policy,
+                             Counters& counters, DialogueEvents& ev) {
   constexpr Direction kDir = Direction::kToServer;
   Verb remembered = Verb::kOther;
-  if (parse_it) {
-    const ReplyLine as_reply = parse_reply_line(line);
-    if (policy.refuse_wrong_direction && as_reply.is_reply_start && form_of_reply(as_reply.code)) {
-      ev.on_refusal(kDir, Reason::kReplyFromClient, line);
-    } else {
-      const Command cmd = parse_command(line);
-      remembered = cmd.verb;
-      if (cmd.verb == Verb::kUser) remember_user(cmd.argument, policy, counters);
-      if (!ev.on_command(cmd, line)) return;
-      if (const EndpointForm* form = form_of_command(cmd.verb)) {
-        if (policy.refuse_unanswered_port && pending_.contains_active_offer()) {
-          ev.on_refusal(kDir, Reason::kPortUnanswered, line);
-        } else {
-          DataEndpoint ep = form->parse(cmd.argument);
-          ep.begin += cmd.argument_offset;
-          ep.end += cmd.argument_offset;
-          ev.on_offer(kDir, make_offer(*form, ep, line, line, at));
-        }
+  const ReplyLine as_reply = parse_reply_line(line);
+  if (policy.refuse_wrong_direction && as_reply.is_reply_start && form_of_reply(as_reply.code)) {
+    ev.on_refusal(kDir, Reason::kReplyFromClient, line);
+  } else {
+    const Command cmd = parse_command(line);
+    remembered = cmd.verb;
+    if (cmd.verb == Verb::kUser) remember_user(cmd.argument, policy, counters);
+    if (!ev.on_command(cmd, line)) return;
+    if (const EndpointForm* form = form_of_command(cmd.verb)) {
+      if (policy.refuse_unanswered_port && pending_.contains_active_offer()) {
+        ev.on_refusal(kDir, Reason::kPortUnanswered, line);
+      } else {
+        DataEndpoint ep = form->parse(cmd.argument);
+        ep.begin += cmd.argument_offset;
+        ep.end += cmd.argument_offset;
+        ev.on_offer(kDir, make_offer(*form, ep, line, line, at));
       }
     }
   }
@@ -181,6 +199,8 @@ void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string
     if (!parse_it) return;
     return ev.on_offer(kDir, make_offer(*form, form->parse(text), text, line, at));
   }
+  if (answered == Verb::kUser || answered == Verb::kPass || answered == Verb::kRein)
+    login_answered(answered, code);
   if (is_active_offer(answered)) ev.on_active_offer_answered(code, line);
   if (answered == Verb::kTransfer) ev.on_transfer_answered(code, text);
   if (code == 234 && answered == Verb::kAuthTls) {
@@ -191,6 +211,8 @@ void FtpDialogue::finish_reply(uint16_t code, std::string_view text, std::string
 
 void FtpDialogue::lost_in_gap(uint64_t client_position) {
   pending_.clear();
+  identity_unknown_ = true;  // a USER, or the 230 that accepted one, may be among the lost
+  login_open_ = false;
   unpaired_until_ = client_position;
 }
 
@@ -208,13 +230,36 @@ void FtpDialogue::tls_started() {
 }
 
 void FtpDialogue::remember_user(std::string_view name, const Policy& policy, Counters& counters) {
-  // Who opened which data port: logged with each decision. Bounded per session.
+  // Who the client claims to be; the server's answer decides (login_answered). Bounded.
   while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
   if (name.size() > policy.max_user_name_length) {
     name = name.substr(0, policy.max_user_name_length);
     ++counters.user_names_truncated;
   }
-  user_.assign(name);
+  claimed_user_.assign(name);
+  login_open_ = true;
+}
+
+void FtpDialogue::login_answered(Verb answered, uint16_t code) {
+  if (answered == Verb::kRein) {
+    // 220: service ready for a new user (RFC 959 4.1.1); the old login is gone.
+    if (code >= 200 && code < 300) {
+      user_.clear();
+      login_open_ = false;
+      identity_unknown_ = false;
+    }
+    return;
+  }
+  // USER -> 230/232 logged in, 331/332 needs PASS/ACCT; PASS -> 230/202 logged in, 332 needs
+  // ACCT; anything else (530 "Can't change from guest user", 503): the login failed and the
+  // server keeps whom it had (RFC 959 5.4, the USER/PASS sequence).
+  if (code == 230 || code == 232 || (answered == Verb::kPass && code == 202)) {
+    user_ = claimed_user_;
+    login_open_ = false;
+    identity_unknown_ = false;
+  } else if (code != 331 && code != 332) {
+    login_open_ = false;
+  }
 }
 
 }  // namespace ftpgate

@@ -27,6 +27,10 @@ class DialogueEvents {
   // A command the client sent (parsed; USER remembered already). False: the command is denied
   // and the dialogue does nothing more with it.
   virtual bool on_command(const Command& cmd, std::string_view line) = 0;
+  // A client line that cannot be judged (`why`: line_too_long, nul_in_line,
+  // control_byte_in_line, or stream_gap for the tail of a line whose start was lost). `cmd`
+  // is what its head reads as (for the audit). False: refused, nothing more is done with it.
+  virtual bool on_unjudged_command(const Command& cmd, std::string_view line, Reason why) = 0;
   virtual void on_offer(Direction dir, const Offer& offer) = 0;
   virtual void on_refusal(Direction dir, Reason r, std::string_view line) = 0;
   // AUTH TLS/SSL answered 234: both directions are TLS from the next byte on.
@@ -77,22 +81,38 @@ class FtpDialogue {
   // The session was picked up mid-stream: commands were sent before it that were never seen
   // (another router's, before a failover). Until a reply answers a command seen here, the first
   // passive reply is taken to answer one of them.
-  void picked_up() { commands_before_pickup_ = true; }
+  void picked_up() {
+    commands_before_pickup_ = true;
+    identity_unknown_ = true;
+  }
 
   // A multi-line 227/228/229 is open: its endpoint may lie in a line already released.
   bool multiline_passive_open() const { return in_multiline_ && form_of_reply(multiline_code_) != nullptr; }
+  // Who the server accepted: the USER that a 230/232 answered ("" before a login, after REIN).
   std::string_view user() const { return user_; }
+  // A USER was sent and its login is not answered yet (no 230/232, no refusal): until then the
+  // server may take the client for claimed_user() as well as for user().
+  bool login_open() const { return login_open_; }
+  std::string_view claimed_user() const { return claimed_user_; }
+  // Whether a login was missed (picked up mid-stream, or a gap): who the server took the client
+  // for is unknown until the next accepted login.
+  bool identity_unknown() const { return identity_unknown_; }
+  // A PASV/EPSV/LPSV is waiting for its reply: a transfer asked now uses its data connection.
+  bool passive_pending() const { return pending_.contains_passive(); }
   // Stream position of the first byte of the line being read (valid during a Turn's on_line).
   uint64_t line_at() const { return line_at_; }
 
  private:
-  void on_command(std::string_view line, bool parse_it, uint64_t at, const Policy& policy,
-                  Counters& counters, DialogueEvents& ev);
+  // A command line that can be judged (whole, no NUL, no control byte).
+  void on_command(std::string_view line, uint64_t at, const Policy& policy, Counters& counters,
+                  DialogueEvents& ev);
   void on_reply(std::string_view line, bool parse_it, uint64_t at, const Policy& policy,
                 Counters& counters, DialogueEvents& ev);
   void finish_reply(uint16_t code, std::string_view text, std::string_view line, bool parse_it,
                     uint64_t at, const Policy& policy, Counters& counters, DialogueEvents& ev);
   void remember_user(std::string_view name, const Policy& policy, Counters& counters);
+  // The server's final reply to a USER, PASS or REIN.
+  void login_answered(Verb answered, uint16_t code);
   bool answers_unseen_command() const {
     return unpaired_until_ != 0 && reply_acks_client_up_to_ <= unpaired_until_;
   }
@@ -110,7 +130,10 @@ class FtpDialogue {
   DataEndpoint multiline_endpoint_;  // first endpoint found in a multi-line 227/228/229
   uint64_t multiline_text_at_ = 0;   // ... where its text lies in the stream, and a copy of it
   std::string multiline_text_;
-  std::string user_;                 // the last USER argument (policy.max_user_name_length)
+  std::string user_;          // accepted by the server (policy.max_user_name_length)
+  std::string claimed_user_;  // the last USER argument
+  bool login_open_ = false;
+  bool identity_unknown_ = false;
 };
 
 }  // namespace ftpgate

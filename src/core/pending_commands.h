@@ -19,6 +19,7 @@ class PendingCommands {
     ring_[(head_ + count_) % kCapacity] = v;
     ++count_;
     if (is_active_offer(v)) ++active_offers_;
+    if (is_passive_request(v)) ++passive_requests_;
     return true;
   }
   // The command a final reply answers; kOther with empty() when nothing is pending (greeting,
@@ -29,6 +30,7 @@ class PendingCommands {
     head_ = static_cast<uint8_t>((head_ + 1) % kCapacity);
     --count_;
     if (is_active_offer(v)) --active_offers_;
+    if (is_passive_request(v)) --passive_requests_;
     return v;
   }
   // The command a preliminary reply (1xx) is about; kOther when nothing is pending.
@@ -37,13 +39,18 @@ class PendingCommands {
   uint32_t size() const { return count_; }
   // A PORT/EPRT/LPRT is waiting for its reply (kept as a count: checked on every PORT).
   bool contains_active_offer() const { return active_offers_ != 0; }
-  void clear() { head_ = count_ = active_offers_ = 0; }
+  // A PASV/EPSV/LPSV is waiting for its reply.
+  bool contains_passive() const { return passive_requests_ != 0; }
+  void clear() { head_ = count_ = active_offers_ = passive_requests_ = 0; }
 
  private:
   std::array<Verb, kCapacity> ring_{};
   uint8_t head_ = 0;
   uint8_t count_ = 0;
   uint8_t active_offers_ = 0;
+  uint8_t passive_requests_ = 0;
+
+  static bool is_passive_request(Verb v) { return v == Verb::kPasv || v == Verb::kEpsv || v == Verb::kLpsv; }
 };
 
 }  // namespace ftpgate

@@ -35,6 +35,20 @@ struct Policy {
   bool mask_banner = false;
   bool mask_syst = false;
 
+  // --- the inline guard (session.cc: the receiver gets exactly the bytes that were judged) ---
+  // With deny rules (or strict), what cannot be judged is refused: a command line too long or
+  // with a NUL, the first line after a gap in the client's stream, a client segment out of
+  // order (dropped: the client sends it again in order), a copy of judged bytes that can no
+  // longer be checked, a SYN carrying data, a session the table has no room for. Off (config
+  // `unjudged = pass`): such input is only counted, as without deny rules.
+  bool refuse_unjudged = true;
+  // Judged bytes kept per direction until the receiver acknowledges them, so that a later copy
+  // of them (a retransmission, an overlap) is checked and put back to the judged bytes. Symptom
+  // that it is too low: unverifiable_copy anomalies on sessions with long pipelines.
+  uint32_t max_unacked_bytes = 65536;
+  // True when the guard refuses what it cannot judge.
+  bool guarded() const { return refuse_unjudged && (strict || (rules && rules->has_deny())); }
+
   // --- transfer audit (core/transfer_watch.h) ---
   bool audit_transfers = false;
   // Data connections followed at once (SYN seen, record not yet written). Symptom that it is
@@ -68,8 +82,16 @@ struct Policy {
   uint32_t max_sessions = 65536;
   // A session with no packet for this long is forgotten.
   Micros session_idle_timeout = 3600LL * 1'000'000;
-  // ... and a denied one (the ruleset resets it; its RSTs never reach the queue) after this.
-  Micros denied_session_timeout = 10'000'000;
+  // ... a denied one after this: it stays denied (later packets dropped) at least as long as
+  // the conntrack it marked (the kernel keeps a reset connection 10 s, then a late packet
+  // starts a new conntrack that ftpgate must still know as denied).
+  Micros denied_session_timeout = 3600LL * 1'000'000;
+  // ... one whose handshake never completed (no SYN-ACK seen) after this, as conntrack's
+  // SYN_SENT (120 s); when the table is full, the oldest of these makes room for a new one.
+  Micros unestablished_timeout = 120'000'000;
+  // ... one that saw an RST after this, unless more data comes (then the RST was one the
+  // receiver discarded: out of window, bad checksum, and the session goes on).
+  Micros reset_linger = 10'000'000;
 };
 
 }  // namespace ftpgate

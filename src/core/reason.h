@@ -45,6 +45,20 @@ namespace ftpgate {
   X(kNulInLine, "nul_in_line", kAnomaly)                                                         \
   /* longer than policy.max_line_length; the rest up to LF is skipped */                         \
   X(kLineTooLong, "line_too_long", kAnomaly)                                                     \
+  /* a client line with a control byte other than TAB (CR inside the line, ESC, DEL ...): */     \
+  /* servers read it differently, so the rules cannot judge it */                                \
+  X(kControlByteInLine, "control_byte_in_line", kAnomaly)                                        \
+  /* The inline guard (core/segment_verdict.h). */                                               \
+  /* a client segment past the next byte, refused while the policy guards (dropped) */           \
+  X(kOutOfOrderRefused, "out_of_order_refused", kAnomaly)                                        \
+  /* a copy of judged bytes that differs: sent on with the judged bytes put back */              \
+  X(kCopyDiffers, "copy_differs", kAnomaly)                                                      \
+  /* a copy of bytes no longer kept (policy.max_unacked_bytes): cannot be checked */             \
+  X(kUnverifiableCopy, "unverifiable_copy", kAnomaly)                                            \
+  /* a SYN carrying data (the receiver takes it only with TCP Fast Open) */                      \
+  X(kSynWithData, "syn_with_data", kAnomaly)                                                     \
+  /* a line the guard could not judge: the session is refused as a denied command is */          \
+  X(kUnjudged, "unjudged", kReject)                                                              \
   /* Limits and stream health (event "anomaly"). */                                              \
   /* more than policy.max_out_of_order_bytes buffered in one direction */                        \
   X(kOutOfOrderLimit, "out_of_order_limit", kAnomaly)                                            \
@@ -73,5 +87,11 @@ inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kCount);
 std::string_view reason_name(Reason r);
 // True for policy refusals ("reject"), false for anomalies.
 bool reason_is_rejection(Reason r);
+// The refusals strict mode enforces (bounce, unsolicited, wrong direction). A denial without a
+// rule names one of these ("strict"), or else why the line could not be judged ("unjudged").
+inline bool reason_is_strict_refusal(Reason r) {
+  return r == Reason::kBounceAddress || r == Reason::kUnsolicitedReply ||
+         r == Reason::kReplyFromClient || r == Reason::kCommandFromServer;
+}
 
 }  // namespace ftpgate

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "core/ascii.h"
+#include "core/command_reading.h"
+
 namespace ftpgate {
 
 // What the dialogue decides while one segment is handled, turned into actions.
@@ -28,10 +31,64 @@ class Session::Handler : public DialogueEvents {
   bool on_command(const Command& cmd, std::string_view line) override {
     if (s_.enforced_) return false;
     if (!judge_command(cmd, line)) return false;
-    if (cmd.verb == Verb::kTransfer && ctx_.transfers != nullptr)
-      ctx_.transfers->requested(s_.flow_, s_.id_, s_.dialogue_.user(), cmd.name, cmd.argument, now_,
-                                ctx_.policy, ctx_.counters);
+    if (cmd.verb == Verb::kTransfer) transfer_requested(cmd);
     return true;
+  }
+  // A line with no reading the rules can judge: refused while the guard is on; otherwise it
+  // goes on as before (and a transfer it asks for is still audited, with the head's argument).
+  bool on_unjudged_command(const Command& head, std::string_view line, Reason why) override {
+    if (s_.enforced_) return false;
+    if (s_.refuse_unjudged(why, line, now_, ctx_)) return false;
+    if (why != Reason::kControlByteInLine && head.verb == Verb::kTransfer) transfer_requested(head);
+    return true;
+  }
+  void transfer_requested(const Command& cmd) {
+    if (ctx_.transfers == nullptr) return;
+    ctx_.transfers->requested(s_.flow_, s_.id_, s_.dialogue_.user(), cmd.name, cmd.argument, now_,
+                              s_.dialogue_.passive_pending(), ctx_.policy, ctx_.counters);
+  }
+  // The command rules' verdict on one command: false when it is denied. The command is judged
+  // as every server may read it (command_reading.h) and as every user the server may take
+  // the client for (a login not yet answered: the old user and the claimed one; an unknown
+  // identity: user conditions fail closed); the strictest verdict wins: deny, then log.
+  bool judge_command(const Command& cmd, std::string_view line) {
+    const CommandRules* rules = ctx_.policy.rules.get();
+    if (rules == nullptr || rules->empty()) return true;
+    const ControlFlow& f = s_.flow_;
+    const FtpDialogue& d = s_.dialogue_;
+    const CommandReading lenient = lenient_reading(line);
+    const bool lenient_differs = !ascii_iequals(lenient.verb, cmd.name) || lenient.argument != cmd.argument;
+    const bool is_user = cmd.verb == Verb::kUser;
+    // For USER itself, the user is its own argument.
+    const std::string_view users[2] = {is_user ? cmd.argument : d.user(), d.claimed_user()};
+    const bool two_users = !is_user && d.login_open() && d.claimed_user() != d.user();
+    const CommandRule* verdict = nullptr;
+    auto strictness = [](const CommandRule* r) {
+      return r == nullptr || r->action == RuleAction::kAllow ? 0 : r->action == RuleAction::kLog ? 1 : 2;
+    };
+    for (int reading = 0; reading < (lenient_differs ? 2 : 1); ++reading) {
+      for (int u = 0; u < (two_users ? 2 : 1); ++u) {
+        CommandFacts facts{reading == 0 ? cmd.name : std::string_view(lenient.verb),
+                           reading == 0 ? cmd.argument : std::string_view(lenient.argument),
+                           users[u], f.client, f.server, f.server_port,
+                           !is_user && d.identity_unknown()};
+        const CommandRule* r = rules->first_match(facts);
+        if (strictness(r) > strictness(verdict) || (verdict == nullptr && r != nullptr)) verdict = r;
+      }
+    }
+    rules->count_hit(verdict);
+    const CommandRule* rule = verdict;
+    if (rule == nullptr || rule->action == RuleAction::kAllow) return true;
+    const PolicyHit hit{rule->action, rule};
+    if (rule->action == RuleAction::kLog) {
+      ++ctx_.counters.commands_logged;
+      Action a = s_.policy_action(Direction::kToServer, hit, line, now_);
+      ctx_.sink.on_action(a);
+      return true;
+    }
+    ++ctx_.counters.commands_denied;
+    s_.enforce(Direction::kToServer, hit, Reason::kCount, line, now_, ctx_);
+    return false;
   }
   void on_transfer_started(std::string_view text) override {
     if (s_.enforced_) return;
@@ -44,26 +101,6 @@ class Session::Handler : public DialogueEvents {
     if (code < 400 && !s_.transfer_started_) s_.data_connection_used(now_, ctx_);  // 2xx, no 1xx
     s_.transfer_started_ = false;
     if (ctx_.transfers != nullptr) ctx_.transfers->answered(s_.id_, code, text, now_);
-  }
-  // The command rules' verdict on one command: false when it is denied.
-  bool judge_command(const Command& cmd, std::string_view line) {
-    const CommandRules* rules = ctx_.policy.rules.get();
-    if (rules == nullptr || rules->empty()) return true;
-    const ControlFlow& f = s_.flow_;
-    const CommandFacts facts{cmd.name, cmd.argument, s_.dialogue_.user(), f.client, f.server,
-                             f.server_port};
-    const CommandRule* rule = rules->judge(facts);
-    if (rule == nullptr || rule->action == RuleAction::kAllow) return true;
-    const PolicyHit hit{rule->action, rule};
-    if (rule->action == RuleAction::kLog) {
-      ++ctx_.counters.commands_logged;
-      Action a = s_.policy_action(Direction::kToServer, hit, line, now_);
-      ctx_.sink.on_action(a);
-      return true;
-    }
-    ++ctx_.counters.commands_denied;
-    s_.enforce(Direction::kToServer, hit, Reason::kCount, line, now_, ctx_);
-    return false;
   }
   void on_mask(uint64_t at, size_t length) override {
     if (s_.enforced_) return;
@@ -157,15 +194,46 @@ Session::Session(const ControlFlow& flow, uint64_t id, const Policy& policy, Mic
       to_server_(Direction::kToServer, policy),
       to_client_(Direction::kToClient, policy) {}
 
-Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros now,
-                                   SessionContext& ctx) {
+Session::Outcome Session::on_segment(Direction dir, const TcpSegment& seg, Micros now,
+                                     SessionContext& ctx) {
+  Outcome out;
   last_seen_ = now;
-  if (seg.has(tcp_flags::kRst)) return State::kClosed;
-  if (enforced_) return State::kOpen;  // denied: the daemon drops what still comes
+  if (enforced_) return out;  // denied: the daemon drops what still comes, and remembers it
+  if (seg.has(tcp_flags::kRst)) {
+    // RFC 5961 3.2: a receiver resets the connection only for an RST at exactly the next
+    // sequence number it expects; one elsewhere in its window gets a challenge ACK, one
+    // outside it is discarded. An RST at the sender's next byte ends the session; any other
+    // must not make us forget the stream (a forged RST between "DE" and "LE x" would have the
+    // rest read as a new line): that session ends after reset_linger unless more data comes.
+    const StreamReader& sender = reader(dir);
+    if (!sender.initialized() || sender.widen(seg.seq) == sender.next()) {
+      out.state = State::kClosed;
+      return out;
+    }
+    if (!reset_seen_) reset_at_ = now;
+    reset_seen_ = true;
+    return out;
+  }
+  if (reset_seen_ && !seg.payload.empty()) {
+    reset_seen_ = false;
+    ++ctx.counters.resets_not_taken;
+  }
+  // The guard watches the client's stream while the policy refuses what it cannot judge.
+  const bool guard = dir == Direction::kToServer && ctx.policy.guarded();
+  std::string_view payload = seg.payload;
+  if (seg.has(tcp_flags::kSyn) && !payload.empty()) {
+    report(dir, Reason::kSynWithData, {}, now, ctx);
+    if (guard) return drop(out, Reason::kSynWithData, ctx);
+    payload = {};  // not stream bytes (anchor()): a receiver without Fast Open drops them
+  }
+  if (guard && seg.has(tcp_flags::kUrg)) {
+    out.verdict.clear_urgent = true;
+    ++ctx.counters.urgent_cleared;
+  }
   StreamReader& s = reader(dir);
   uint32_t data_seq = 0;
   bool picked_up = false;
-  if (!s.anchor(seg, data_seq, picked_up)) return State::kOpen;
+  if (!s.anchor(seg, data_seq, picked_up)) return out;
   if (picked_up) {
     ++ctx.counters.midstream_pickups;
     dialogue_.picked_up();
@@ -173,10 +241,12 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
   Handler handler(*this, ctx, now);
   FtpDialogue::Turn lines(dialogue_, ctx.policy, ctx.counters, handler);
   if (seg.has(tcp_flags::kAck)) {
-    // Bytes the peer acknowledges that we never saw: skip the hole, resynchronise its lines and
-    // the pairing of replies with commands.
+    // The peer acknowledges the other direction's bytes: judged bytes it holds need not be
+    // kept; bytes it acknowledges that we never saw are a hole: skip it, resynchronise its
+    // lines and the pairing of replies with commands.
     const Direction other = opposite(dir);
     StreamReader& o = reader(other);
+    o.acknowledged(seg.ack);
     if (const uint64_t skipped = o.skip_unseen(seg.ack)) {
       ctx.counters.skipped_bytes += skipped;
       report(other, Reason::kStreamGap, {}, now, ctx);
@@ -184,20 +254,73 @@ Session::State Session::on_segment(Direction dir, const TcpSegment& seg, Micros 
       // Which reply answers which transfer is lost with the pairing: those waiting are
       // recorded now, their reply unknown (0).
       if (ctx.transfers != nullptr) ctx.transfers->unpaired(id_, now);
+      // Client bytes reached the server unjudged (they bypassed the queue): refused at once.
+      if (other == Direction::kToServer && refuse_unjudged(Reason::kStreamGap, {}, now, ctx))
+        return out;
       o.resync_after_gap(lines);
     }
   }
-  if (!seg.payload.empty()) {
+  if (!payload.empty()) {
     // Which client bytes the server had received when it sent these replies.
     if (dir == Direction::kToClient && seg.has(tcp_flags::kAck) && to_server_.initialized())
       dialogue_.reply_acknowledges(to_server_.widen(seg.ack));
-    const ReassemblyReport rep = s.push(data_seq, seg.payload, lines);
-    ctx.counters.retransmitted_bytes += rep.retransmitted_bytes;
-    if (rep.out_of_order_limit) report(dir, Reason::kOutOfOrderLimit, {}, now, ctx);
-    if (rep.overlap_mismatch) report(dir, Reason::kOverlapMismatch, {}, now, ctx);
+    read_payload(dir, data_seq, payload, guard, lines, now, ctx, out.verdict);
   }
-  if (seg.has(tcp_flags::kFin)) s.note_fin(data_seq, seg.payload.size());
-  return (to_server_.fin() && to_client_.fin()) ? State::kClosed : State::kOpen;
+  if (seg.has(tcp_flags::kFin) && !out.verdict.drop) s.note_fin(data_seq, payload.size());
+  out.state = (to_server_.fin() && to_client_.fin()) ? State::kClosed : State::kOpen;
+  return out;
+}
+
+void Session::read_payload(Direction dir, uint32_t data_seq, std::string_view payload, bool guard,
+                           FtpDialogue::Turn& lines, Micros now, SessionContext& ctx,
+                           SegmentVerdict& v) {
+  StreamReader& s = reader(dir);
+  const ReassemblyReport rep = s.push(data_seq, payload, guard, lines);
+  ctx.counters.retransmitted_bytes += rep.retransmitted_bytes;
+  if (rep.out_of_order_limit) report(dir, Reason::kOutOfOrderLimit, {}, now, ctx);
+  if (rep.overlap_mismatch) report(dir, Reason::kOverlapMismatch, {}, now, ctx);
+  if (rep.out_of_order_refused) {
+    // Not judged yet, so it must not pass: the sender retransmits it after the hole fills.
+    // (Holding it would save that round trip; a control channel rarely reorders.)
+    report(dir, Reason::kOutOfOrderRefused, {}, now, ctx);
+    drop(v, Reason::kOutOfOrderRefused, ctx);
+    return;
+  }
+  if (rep.unverifiable) {
+    report(dir, Reason::kUnverifiableCopy, {}, now, ctx);
+    if (guard) return drop(v, Reason::kUnverifiableCopy, ctx);
+  }
+  if (rep.differs) {
+    // The receiver must get the copy that was judged: put it back, same length.
+    const std::string_view judged = s.judged(s.widen(data_seq) + rep.differs_from, rep.differs_length);
+    report(dir, Reason::kCopyDiffers, {}, now, ctx);
+    if (judged.size() == rep.differs_length) {
+      v.restore_at = rep.differs_from;
+      v.restore.assign(judged);
+      ++ctx.counters.guard_restores;
+    } else if (guard) {
+      drop(v, Reason::kUnverifiableCopy, ctx);
+    }
+  }
+}
+
+Session::Outcome& Session::drop(Outcome& out, Reason why, SessionContext& ctx) {
+  drop(out.verdict, why, ctx);
+  return out;
+}
+
+void Session::drop(SegmentVerdict& v, Reason why, SessionContext& ctx) {
+  if (!v.drop) ++ctx.counters.guard_drops;
+  v.drop = true;
+  v.why = why;
+}
+
+bool Session::refuse_unjudged(Reason why, std::string_view line, Micros now, SessionContext& ctx) {
+  if (!ctx.policy.guarded()) return false;
+  ++ctx.counters.unjudged_refused;
+  ctx.counters.count(Reason::kUnjudged);
+  enforce(Direction::kToServer, PolicyHit{RuleAction::kDeny, nullptr}, why, line, now, ctx);
+  return true;
 }
 
 namespace {
@@ -250,18 +373,11 @@ size_t Session::drop_expectations(Counters& counters) {
   return n;
 }
 
-namespace {
-bool is_strict_refusal(Reason r) {
-  return r == Reason::kBounceAddress || r == Reason::kUnsolicitedReply ||
-         r == Reason::kReplyFromClient || r == Reason::kCommandFromServer;
-}
-}  // namespace
-
 void Session::report(Direction dir, Reason r, std::string_view line, Micros now,
                      SessionContext& ctx) {
   ctx.counters.count(r);
   emit_report(dir, r, line, now, ctx);
-  if (ctx.policy.strict && is_strict_refusal(r)) {
+  if (ctx.policy.strict && reason_is_strict_refusal(r)) {
     // Strict mode: the refusal is said, then enforced as a denied command is.
     ++ctx.counters.strict_enforced;
     enforce(dir, PolicyHit{RuleAction::kDeny, nullptr}, r, line, now, ctx);

@@ -14,6 +14,7 @@
 #include "core/flow.h"
 #include "core/ftp_dialogue.h"
 #include "core/policy.h"
+#include "core/segment_verdict.h"
 #include "core/session_extension.h"
 #include "core/stream_reader.h"
 #include "core/tcp_segment.h"
@@ -35,7 +36,11 @@ class Session {
   Session(const ControlFlow& flow, uint64_t id, const Policy& policy, Micros now);
 
   enum class State : uint8_t { kOpen, kClosed };
-  State on_segment(Direction dir, const TcpSegment& seg, Micros now, SessionContext& ctx);
+  struct Outcome {
+    State state = State::kOpen;
+    SegmentVerdict verdict;  // what the wire must do with the segment (segment_verdict.h)
+  };
+  Outcome on_segment(Direction dir, const TcpSegment& seg, Micros now, SessionContext& ctx);
 
   // A SYN opening a new connection on this session's addresses and ports (its sequence number
   // does not continue the stream we track).
@@ -53,6 +58,14 @@ class Session {
   // (it starts like PORT/EPRT/LPRT, or like a 227/228/229 reply, or a multi-line passive reply
   // is open). A NAT rewrite of that line needs the bytes that are already here.
   bool partial_line_may_announce(Direction dir) const;
+
+  // The server answered the handshake (SYN-ACK or data seen from it).
+  bool established() const { return to_client_.initialized(); }
+  // An RST was seen and no data since: the session ends once policy.reset_linger has passed
+  // (a receiver discards an RST outside its window, and the connection goes on).
+  bool reset_ended(Micros now, const Policy& policy) const {
+    return reset_seen_ && now - reset_at_ >= policy.reset_linger;
+  }
 
   const ControlFlow& flow() const { return flow_; }
   uint64_t id() const { return id_; }
@@ -83,6 +96,15 @@ class Session {
   void enforce(Direction dir, const PolicyHit& hit, Reason why, std::string_view line, Micros now,
                SessionContext& ctx);
   void event(Direction dir, SessionEvent e, Micros now, SessionContext& ctx);
+  // The client's bytes that reached us cannot be judged (a gap, a line no reading fits): with
+  // the guard on, the session is refused like a denied command.
+  bool refuse_unjudged(Reason why, std::string_view line, Micros now, SessionContext& ctx);
+  // The segment must not pass (counted once per segment).
+  Outcome& drop(Outcome& out, Reason why, SessionContext& ctx);
+  void drop(SegmentVerdict& v, Reason why, SessionContext& ctx);
+  // Reads a segment's payload into its direction's stream, under the guard's rules.
+  void read_payload(Direction dir, uint32_t data_seq, std::string_view payload, bool guard,
+                    FtpDialogue::Turn& lines, Micros now, SessionContext& ctx, SegmentVerdict& v);
   StreamReader& reader(Direction d) { return d == Direction::kToServer ? to_server_ : to_client_; }
 
   ControlFlow flow_;
@@ -96,6 +118,8 @@ class Session {
   bool enforced_ = false;
   uint64_t active_offer_expectation_ = 0;  // of the last PORT/EPRT/LPRT, until it is answered
   bool transfer_started_ = false;  // a 1xx answered the oldest transfer command already
+  bool reset_seen_ = false;
+  Micros reset_at_ = 0;
   std::unique_ptr<SessionExtension> extension_;
 };
 

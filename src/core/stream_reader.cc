@@ -30,7 +30,10 @@ bool StreamReader::anchor(const TcpSegment& seg, uint32_t& data_seq, bool& picke
   picked_up = false;
   data_seq = seg.seq;
   if (seg.has(tcp_flags::kSyn)) {
-    data_seq = seg.seq + 1;  // the SYN occupies one sequence number
+    // The SYN occupies one sequence number. Data carried on a SYN is not part of the stream
+    // read here (the session never passes it on: without TCP Fast Open the receiver drops it
+    // and the sender sends it again after the handshake).
+    data_seq = seg.seq + 1;
     if (!tcp_.initialized()) tcp_.start_at(data_seq);
   }
   if (tcp_.initialized()) return true;
@@ -53,8 +56,8 @@ void StreamReader::resync_after_gap(StreamReaderEvents& ev) {
 }
 
 ReassemblyReport StreamReader::push(uint32_t data_seq, std::string_view payload,
-                                    StreamReaderEvents& ev) {
-  return tcp_.push(data_seq, payload, [&](std::string_view b) { deliver(b, ev); });
+                                    bool in_order_only, StreamReaderEvents& ev) {
+  return tcp_.push(data_seq, payload, in_order_only, [&](std::string_view b) { deliver(b, ev); });
 }
 
 void StreamReader::note_fin(uint32_t data_seq, size_t payload_length) {

@@ -35,7 +35,9 @@ class StreamReaderEvents {
 class StreamReader {
  public:
   StreamReader(Direction dir, const Policy& policy)
-      : dir_(dir), tcp_(policy.max_out_of_order_bytes), lines_(policy.max_line_length) {}
+      : dir_(dir),
+        tcp_(policy.max_out_of_order_bytes, policy.max_unacked_bytes),
+        lines_(policy.max_line_length) {}
 
   // Where this segment's data starts (after a SYN's own sequence number). Starts the stream at
   // a SYN, or at the first payload of a connection picked up mid-stream (the kernel's
@@ -53,7 +55,16 @@ class StreamReader {
   // are the tail of a line, never a line to parse; then what was buffered behind the gap.
   void resync_after_gap(StreamReaderEvents& ev);
 
-  ReassemblyReport push(uint32_t data_seq, std::string_view payload, StreamReaderEvents& ev);
+  // in_order_only: a segment starting past the next byte is refused, not buffered (the guard).
+  ReassemblyReport push(uint32_t data_seq, std::string_view payload, bool in_order_only,
+                        StreamReaderEvents& ev);
+  // The receiver acknowledged this direction's bytes up to `ack` (raw).
+  void acknowledged(uint32_t ack) {
+    if (tcp_.initialized()) tcp_.acknowledged(tcp_.widen(ack));
+  }
+  // The judged bytes of a copy that differs (ReassemblyReport::differs_*): what the receiver
+  // must get instead, from stream position `from`; empty when no longer kept.
+  std::string_view judged(uint64_t from, size_t length) const { return tcp_.judged(from, length); }
   void note_fin(uint32_t data_seq, size_t payload_length);
   bool fin() const { return fin_; }
 

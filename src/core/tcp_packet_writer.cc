@@ -55,7 +55,7 @@ uint32_t tcp_sum(const uint8_t* p, size_t tcp_at, size_t total) {
 }  // namespace
 
 bool rebuild_tcp_packet(std::string_view packet, size_t payload_offset, uint32_t seq,
-                        std::string_view payload, std::string& out) {
+                        std::string_view payload, std::string& out, bool clear_urgent) {
   const auto* in = reinterpret_cast<const uint8_t*>(packet.data());
   const size_t tcp_at = tcp_offset(in, packet.size());
   if (tcp_at == 0 || payload_offset < tcp_at + 20 || payload_offset > packet.size()) return false;
@@ -76,6 +76,10 @@ bool rebuild_tcp_packet(std::string_view packet, size_t payload_offset, uint32_t
   tcp[5] = static_cast<uint8_t>(seq >> 16);
   tcp[6] = static_cast<uint8_t>(seq >> 8);
   tcp[7] = static_cast<uint8_t>(seq);
+  if (clear_urgent) {
+    tcp[13] = static_cast<uint8_t>(tcp[13] & ~0x20);
+    put16(tcp + 18, 0);
+  }
   put16(tcp + 16, 0);
   put16(tcp + 16, fold(tcp_sum(p, tcp_at, total)));
   return true;

@@ -16,8 +16,9 @@ namespace ftpgate {
 // `packet` starts at the IP header and holds a TCP segment whose payload starts at
 // `payload_offset` (TcpSegment::payload_offset). Returns false, leaving `out` unspecified, when
 // the headers are not an IPv4/IPv6 TCP packet or the result would exceed 65535 bytes.
+// clear_urgent: the URG flag (byte 13, 0x20) and the urgent pointer (18-19) are cleared too.
 bool rebuild_tcp_packet(std::string_view packet, size_t payload_offset, uint32_t seq,
-                        std::string_view payload, std::string& out);
+                        std::string_view payload, std::string& out, bool clear_urgent = false);
 
 // True when the packet's TCP checksum (and for IPv4 its header checksum) verify.
 bool tcp_checksums_ok(std::string_view packet);

@@ -11,8 +11,73 @@ static constexpr uint64_t kOrigin = uint64_t{1} << 40;
 void TcpReassembler::start_at(uint32_t seq) {
   initialized_ = true;
   next_ = kOrigin + seq;
+  first_ = next_;
   pending_.clear();
   ooo_bytes_ = 0;
+  kept_.clear();
+  forgotten_until_ = 0;
+}
+
+void TcpReassembler::keep(std::string_view bytes) {
+  // Called before next_ moves past `bytes`: kept_ ends at next_.
+  if (max_kept_ == 0) return;
+  if (bytes.size() >= max_kept_) {
+    forgotten_until_ = next_ + bytes.size() - max_kept_;
+    kept_.assign(bytes.substr(bytes.size() - max_kept_));
+    return;
+  }
+  const size_t room = max_kept_ - bytes.size();
+  if (kept_.size() > room) {  // the oldest are forgotten before the receiver acknowledged them
+    const size_t n = kept_.size() - room;
+    forgotten_until_ = next_ - kept_.size() + n;
+    kept_.erase(0, n);
+  }
+  kept_.append(bytes);
+}
+
+void TcpReassembler::acknowledged(uint64_t acked) {
+  if (acked >= forgotten_until_) forgotten_until_ = 0;
+  if (!initialized_ || kept_.empty()) return;
+  const uint64_t kept_from = next_ - kept_.size();
+  if (acked <= kept_from) return;
+  if (acked >= next_) {
+    kept_.clear();
+    // An idle session keeps at most a small buffer (memory per tracked session).
+    if (kept_.capacity() > 256) std::string().swap(kept_);
+    return;
+  }
+  kept_.erase(0, static_cast<size_t>(acked - kept_from));
+}
+
+std::string_view TcpReassembler::judged(uint64_t from, size_t length) const {
+  const uint64_t kept_from = next_ - kept_.size();
+  if (from < kept_from || from + length > next_) return {};
+  return std::string_view(kept_).substr(static_cast<size_t>(from - kept_from), length);
+}
+
+void TcpReassembler::compare_with_kept(uint64_t start, std::string_view old_copy,
+                                       ReassemblyReport& report) const {
+  // Bytes before the kept ones were acknowledged by the receiver: it has them and drops this
+  // copy of them (the Linux receiver trims a segment to rcv_nxt), so they need no check.
+  // Kept bytes start where the last acknowledgement was seen, or where the bound (or a gap)
+  // cut them: a copy reaching into bytes forgotten unacknowledged cannot be checked.
+  // Bytes before the stream's first one were never part of it (the old connection of a reused
+  // port, or older than a pickup): nothing says what the receiver made of them.
+  if (start < forgotten_until_ || start < first_) report.unverifiable = true;
+  const uint64_t kept_from = next_ - kept_.size();
+  const uint64_t end = start + old_copy.size();
+  if (end <= kept_from) return;
+  const uint64_t from = std::max(start, kept_from);
+  const std::string_view mine = old_copy.substr(static_cast<size_t>(from - start));
+  const std::string_view kept = std::string_view(kept_).substr(static_cast<size_t>(from - kept_from), mine.size());
+  size_t first = 0;
+  while (first < mine.size() && mine[first] == kept[first]) ++first;
+  if (first == mine.size()) return;
+  size_t last = mine.size();
+  while (last > first && mine[last - 1] == kept[last - 1]) --last;
+  report.differs = true;
+  report.differs_from = static_cast<uint32_t>(from - start + first);
+  report.differs_length = static_cast<uint32_t>(last - first);
 }
 
 uint64_t TcpReassembler::widen(uint32_t raw) const {
@@ -29,6 +94,9 @@ uint64_t TcpReassembler::skip_gap(uint64_t acked) {
   if (target <= next_) return 0;
   const uint64_t skipped = target - next_;
   next_ = target;
+  // The hole was never judged: no copy of it can be checked.
+  kept_.clear();
+  forgotten_until_ = target;
   return skipped;
 }
 

@@ -51,14 +51,21 @@ std::optional<uint64_t> TransferRecord::bytes_to_client() const {
 
 void TransferWatch::expected(uint64_t session_id, const Expectation& e) {
   PerSession& s = sessions_[session_id];
+  expected_[EndpointKey{e.src, e.dst, e.dport}] = Expected{e.id, e.expires};
+  for (TransferRecord& r : s.requested) {
+    if (!r.awaits_passive) continue;
+    r.awaits_passive = false;  // the reply to the PASV it was pipelined behind
+    r.expected = true;
+    r.expectation = e;
+    return;
+  }
   s.latest_expectation_id = e.id;
   s.latest = e;
-  expected_[EndpointKey{e.src, e.dst, e.dport}] = Expected{e.id, e.expires};
 }
 
 void TransferWatch::requested(const ControlFlow& control, uint64_t session_id, std::string_view user,
                               std::string_view verb, std::string_view argument, Micros now,
-                              const Policy& policy, Counters& counters) {
+                              bool passive_pending, const Policy& policy, Counters& counters) {
   PerSession& s = sessions_[session_id];
   if (s.requested.size() >= policy.max_pending_commands) {
     ++counters.transfers_unrecorded;
@@ -72,7 +79,9 @@ void TransferWatch::requested(const ControlFlow& control, uint64_t session_id, s
   r.argument.assign(argument.substr(0, policy.max_line_length));
   r.kind = transfer_kind_of(verb);
   r.requested = now;
-  if (s.latest_expectation_id != 0) {
+  if (passive_pending) {
+    r.awaits_passive = true;
+  } else if (s.latest_expectation_id != 0) {
     // The data connection this transfer uses: the session's latest. The next transfer needs a
     // new PASV or PORT (one data connection per transfer, RFC 959 3.2).
     r.expected = true;

@@ -59,6 +59,9 @@ struct TransferRecord {
   std::string argument;
   TransferKind kind = TransferKind::kDownload;
   bool expected = false;  // a data connection had been admitted for it
+  // Asked while a PASV/EPSV/LPSV was unanswered (pipelined "PASV", "RETR f"): its data
+  // connection is the one that reply admits, not the session's latest before it.
+  bool awaits_passive = false;
   Expectation expectation;
   DataConnectionSeen data;
   Micros requested = 0, answered = 0;
@@ -78,9 +81,10 @@ class TransferWatch {
   // --- from the sessions ---
   // The session admitted a data connection (its latest: the one a transfer command uses).
   void expected(uint64_t session_id, const Expectation& e);
+  // `passive_pending`: a PASV/EPSV/LPSV of the session is not answered yet.
   void requested(const ControlFlow& control, uint64_t session_id, std::string_view user,
                  std::string_view verb, std::string_view argument, Micros now,
-                 const Policy& policy, Counters& counters);
+                 bool passive_pending, const Policy& policy, Counters& counters);
   // A final reply answered the session's oldest transfer command.
   // A preliminary reply (150/125) to the session's oldest transfer command.
   void started(uint64_t session_id, std::string_view text);

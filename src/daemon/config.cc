@@ -1,6 +1,9 @@
 #include "daemon/config.h"
 
 #include <charconv>
+#include <iterator>
+#include <sstream>
+#include <utility>
 
 #include "util/port_list.h"
 
@@ -73,16 +76,59 @@ struct Key {
   std::string_view example;
   Setter set;
 };
+std::vector<std::string> split_words(std::string_view s) {
+  std::istringstream in{std::string(s)};
+  return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
+}
+
+// A `server`/`client` prefix whose address has bits past its length ("192.0.2.1/24") matches
+// a whole network while it reads like one host: refused, naming the network it would be.
+std::optional<std::string> prefix_host_bits(const CommandRule& r) {
+  const std::vector<std::string> w = split_words(r.text);
+  for (size_t i = 1; i + 1 < w.size(); i += 2) {
+    const std::optional<AddressPrefix>* p = w[i] == "server" ? &r.server : w[i] == "client" ? &r.client : nullptr;
+    const size_t slash = w[i + 1].find('/');
+    if (p == nullptr || !*p || slash == std::string::npos) continue;
+    const auto written = IpAddress::parse(std::string_view(w[i + 1]).substr(0, slash));
+    if (written && !(*written == (*p)->base))
+      return "'" + std::string(w[i + 1]) + "' has host bits set: write " + (*p)->base.to_string() + "/" +
+             std::to_string((*p)->length) + " for the network, or " + written->to_string() + " for the host";
+  }
+  return std::nullopt;
+}
+
 // Appends a command rule (copy on write: running engines share the set they were given).
+// "name NAME" anywhere among the conditions names it for the metrics (default: its text).
 std::optional<std::string> add_rule(DaemonConfig& c, std::string_view v) {
-  RuleParse parsed = parse_command_rule(v);
+  // [name NAME] ACTION {CONDITION VALUE | name NAME}...
+  std::string name, text;
+  const std::vector<std::string> w = split_words(v);
+  size_t kept = 0;  // words of the rule itself so far: the action, then condition-value pairs
+  for (size_t i = 0; i < w.size(); ++i) {
+    const bool at_key = kept == 0 || kept % 2 == 1;
+    if (at_key && w[i] == "name") {
+      if (!name.empty()) return std::string("'name' given twice");
+      if (i + 1 >= w.size()) return std::string("'name' needs a value");
+      name = w[++i];
+      continue;
+    }
+    text += (text.empty() ? "" : " ") + std::string(w[i]);
+    ++kept;
+  }
+  RuleParse parsed = parse_command_rule(text);
   if (!parsed.rule) return parsed.error;
+  if (auto bits = prefix_host_bits(*parsed.rule)) return bits;
   if (c.policy.rules && c.policy.rules->size() >= CommandRules::kMaxRules)
     return "more than " + std::to_string(CommandRules::kMaxRules) + " rules";
+  if (name.empty()) name = parsed.rule->text;
+  for (size_t i = 0; i < c.rule_names.size(); ++i)
+    if (c.rule_names[i] == name)
+      return "rule name '" + name + "' is taken by rule " + std::to_string(i + 1) + " (add 'name NAME' to tell them apart)";
   auto next = c.policy.rules ? std::make_shared<CommandRules>(*c.policy.rules) : std::make_shared<CommandRules>();
   parsed.rule->line = c.source_line;
   next->add(std::move(*parsed.rule));
   c.policy.rules = std::move(next);
+  c.rule_names.push_back(std::move(name));
   return kGood;
 }
 
@@ -91,13 +137,13 @@ constexpr Key kKeys[] = {
      [](DaemonConfig& c, std::string_view v) {
        auto q = parse_queue_range(v);
        if (q) c.queues = *q;
-       return hint(q.has_value(), "a queue number, or a range N-M of at most 64 queues");
+       return hint(q.has_value(), "a queue number 0-65535, or a range N-M of at most 64 queues");
      }},
     {"ports", "FTP control ports (21,2121)", "21",
      [](DaemonConfig& c, std::string_view v) {
-       auto ports = parse_port_list(v);
-       if (ports) c.control_ports = *ports;
-       return hint(ports.has_value(), "a list like 21,2121");
+       PortListParse parsed = parse_port_list(v);
+       if (parsed.ports) c.control_ports = *parsed.ports;
+       return hint(parsed.ports.has_value(), (parsed.error + "; a list like 21,2121 or 2100-2110").c_str());
      }},
     {"helper_mode", "auto | cthelper | carrier: how control connections get a conntrack helper", "auto",
      [](DaemonConfig& c, std::string_view v) {
@@ -107,20 +153,26 @@ constexpr Key kKeys[] = {
        return hint(ok, "auto, cthelper or carrier");
      }},
     {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection", "10",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.queue_max_len, 1, 1u << 20)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.queue_max_len, 1, 1u << 20), "1-1048576 packets"); }},
     {"status_socket", "Unix socket for 'ftpgate status' and HTTP metrics scrapes (root only)", "/run/x.sock",
      [](DaemonConfig& c, std::string_view v) {
        const bool ok = !v.empty() && v[0] == '/';
        if (ok) c.status_socket = v;
        return hint(ok, "an absolute path");
      }},
-    {"metrics_port", "also serve Prometheus metrics on 127.0.0.1:PORT (0 = off)", "9821",
+    {"metrics_port", "also serve Prometheus metrics on metrics_address:PORT (0 = off)", "9821",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint16_t>(v, c.metrics_port, 0, 65535), "0-65535"); }},
+    {"metrics_address", "the address metrics_port listens on (127.0.0.1; ::1, or 0.0.0.0 to scrape from the network)", "::1",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = IpAddress::parse(v).has_value();
+       if (ok) c.metrics_address = v;
+       return hint(ok, "an IPv4 or IPv6 address, e.g. 127.0.0.1 or ::1");
+     }},
     {"user", "run as this user once the sockets are bound (keeps only CAP_NET_ADMIN)", "nobody",
      [](DaemonConfig& c, std::string_view v) {
        const bool ok = !v.empty() && v.find_first_of(" /:") == std::string_view::npos;
        if (ok) c.user = v;
-       return hint(ok);
+       return hint(ok, "a user name, without spaces, '/' or ':'");
      }},
     {"log_format", "text | json: one line per decision on standard error", "json",
      [](DaemonConfig& c, std::string_view v) {
@@ -136,7 +188,7 @@ constexpr Key kKeys[] = {
        return hint(ok, "yes or no");
      }},
     {"min_data_port", "data ports below this are refused (0 = allow all)", "1024",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint16_t>(v, c.policy.min_data_port, 0, 65535)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint16_t>(v, c.policy.min_data_port, 0, 65535), "0-65535"); }},
     {"require_pending_passive", "227/228/229 only as the answer to PASV/LPSV/EPSV", "yes",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.policy.require_pending_passive), "yes or no"); }},
     {"refuse_wrong_direction", "refuse replies from the client side, commands from the server", "yes",
@@ -148,21 +200,21 @@ constexpr Key kKeys[] = {
     {"max_expectations_per_session", "outstanding per control connection; newest replaces oldest", "1",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_expectations_per_session, 1, 64), "1-64"); }},
     {"max_expectations_total", "outstanding in total; keep below nf_conntrack_expect_max", "10",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_expectations_total, 1, 1u << 24)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_expectations_total, 1, 1u << 24), "1-16777216"); }},
     {"max_line_length", "longest control line; raise if line_too_long hits long path names", "512",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_line_length, 64, 1u << 20), "64-1048576"); }},
     {"max_out_of_order_bytes", "per direction, while a segment is missing", "100",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_out_of_order_bytes, 0, 1u << 24)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_out_of_order_bytes, 0, 1u << 24), "0-16777216 bytes"); }},
     {"max_pending_commands", "unanswered pipelined commands remembered (at most 64)", "8",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_pending_commands, 1, 64), "1-64"); }},
     {"max_reports_per_session", "log lines of refusals per session; later ones are only counted", "5",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_reports_per_session, 1, 1u << 20)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_reports_per_session, 1, 1u << 20), "1-1048576"); }},
     {"max_sessions", "control connections tracked at once", "10",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_sessions, 1, 1u << 24)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_sessions, 1, 1u << 24), "1-16777216"); }},
     {"max_user_name_length", "USER names longer than this are cut in the log (counted)", "32",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_user_name_length, 1, 1024), "1-1024"); }},
     {"session_idle_timeout", "seconds without a packet before a session is forgotten", "60",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.session_idle_timeout, 30 * 86400)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.session_idle_timeout, 30 * 86400), "1-2592000 seconds"); }},
     {"rule", "allow|deny|log [verb V,..] [user G] [arg G] [server P] [client P] [port N]; "
              "repeatable, first match wins (README: Policy)", "deny verb STOR,APPE,DELE user anonymous",
      add_rule},
@@ -181,8 +233,22 @@ constexpr Key kKeys[] = {
        if (ok) c.enforce_mark = m;
        return hint(ok, "a non-zero mark, e.g. 0x40000000");
      }},
-    {"denied_session_timeout", "seconds a denied (reset) session is remembered without packets", "10",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.denied_session_timeout, 3600), "1-3600 seconds"); }},
+    {"denied_session_timeout", "seconds a denied (reset) session is remembered without packets", "3600",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.denied_session_timeout, 30 * 86400), "1-2592000 seconds"); }},
+    {"unjudged", "refuse | pass: with deny rules, what cannot be judged (too long, NUL, out of order, gap) is refused", "refuse",
+     [](DaemonConfig& c, std::string_view v) {
+       const bool ok = v == "refuse" || v == "pass";
+       if (ok) c.policy.refuse_unjudged = v == "refuse";
+       return hint(ok, "refuse or pass");
+     }},
+    {"max_unacked_bytes", "judged bytes kept per direction until acknowledged, to check later copies", "65536",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_unacked_bytes, 0, 1u << 24), "0-16777216"); }},
+    {"unestablished_timeout", "seconds a session whose handshake never completed is kept", "120",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_seconds(v, c.policy.unestablished_timeout, 3600), "1-3600 seconds"); }},
+    {"reset_linger_ms", "how long a session outlives an RST off the next sequence number (ended unless data follows)", "10000",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.policy.reset_linger, 600'000), "1-600000 ms"); }},
+    {"fail_closed", "yes: no fail-open (queue bound without it, daemon faults drop); pair with rules.sh --fail-closed", "no",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.fail_closed), "yes or no"); }},
     {"audit_log", "append one JSON line per data transfer here (rules.sh --audit queues data SYN/FIN/RST)",
      "/var/log/ftpgate/transfers.jsonl",
      [](DaemonConfig& c, std::string_view v) {
@@ -194,7 +260,7 @@ constexpr Key kKeys[] = {
     {"transfer_linger_ms", "how long a transfer record waits after its reply for the data connection's end", "2000",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_millis(v, c.policy.transfer_linger, 60'000), "1-60000 ms"); }},
     {"max_watched_data_connections", "data connections the audit follows at once", "100",
-     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_watched_data_connections, 1, 1u << 24)); }},
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.policy.max_watched_data_connections, 1, 1u << 24), "1-16777216"); }},
     {"nat", "yes | no: rewrite endpoints on NATed control connections (as nf_nat_ftp)", "yes",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_bool(v, c.nat.rewrite), "yes or no"); }},
     {"nat_port_attempts", "data ports tried when the announced one is taken (1-4096)", "16",
@@ -235,7 +301,12 @@ std::vector<ConfigKeyExample> config_key_examples() {
   return out;
 }
 
+bool repeatable_key(std::string_view key) { return key == "rule"; }
+
 std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view text) {
+  // Editors on Windows start UTF-8 files with a byte order mark: not part of the first key.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  std::vector<std::pair<std::string, int>> seen;  // key, line: each key once
   int line_no = 0;
   while (!text.empty()) {
     ++line_no;
@@ -248,8 +319,14 @@ std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos)
       return ConfigError{"line " + std::to_string(line_no) + ": expected 'key = value'"};
+    const std::string_view key = trim(line.substr(0, eq));
+    for (const auto& [k, first] : seen)
+      if (k == key)
+        return ConfigError{"line " + std::to_string(line_no) + ": '" + std::string(key) +
+                           "' given twice (first on line " + std::to_string(first) + ")"};
+    if (!repeatable_key(key)) seen.emplace_back(key, line_no);
     cfg.source_line = static_cast<uint32_t>(line_no);
-    auto err = apply_setting(cfg, trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
+    auto err = apply_setting(cfg, key, trim(line.substr(eq + 1)));
     cfg.source_line = 0;
     if (err)
       return ConfigError{"line " + std::to_string(line_no) + ": " + *err};

@@ -35,8 +35,14 @@ struct DaemonConfig {
   Policy policy;
   NatSettings nat;
   uint32_t queue_max_len = 4096;  // packets the kernel may hold for us before fail-open accepts
+  // No fail-open anywhere (config fail_closed; rules.sh --fail-closed for the queue rules): the
+  // queue is bound without NFQA_CFG_F_FAIL_OPEN (a full queue drops, it never passes packets
+  // unjudged) and a packet the daemon fails on is dropped, not accepted. The cost: while the
+  // daemon is down or overloaded, FTP control connections stall instead of flowing unjudged.
+  bool fail_closed = false;
   std::string status_socket = "/run/ftpgate/ftpgate.sock";
-  uint16_t metrics_port = 0;  // Prometheus on 127.0.0.1:metrics_port (0: Unix socket only)
+  uint16_t metrics_port = 0;  // Prometheus on metrics_address:metrics_port (0: Unix socket only)
+  std::string metrics_address = "127.0.0.1";
   LogFormat log_format = LogFormat::kText;
   std::string user;  // run as this user after start-up (empty: stay root, CAP_NET_ADMIN only)
   std::string config_file;  // where the settings came from, for SIGHUP reload
@@ -45,6 +51,9 @@ struct DaemonConfig {
   uint32_t enforce_mark = 0x40000000;
   std::string audit_log;  // the transfer audit log's path (empty: no audit)
   uint32_t source_line = 0;  // config file line being applied (given to rules; 0: command line)
+  // Each command rule's name, in the rules' order ("name NAME" in the rule, else its text):
+  // the label of its hit counter, stable when other lines of the file change.
+  std::vector<std::string> rule_names;
 };
 
 struct ConfigError {
@@ -54,6 +63,8 @@ struct ConfigError {
 // Applies one "key = value" setting. Returns an error message or nullopt.
 std::optional<std::string> apply_setting(DaemonConfig& cfg, std::string_view key,
                                          std::string_view value);
+// Keys that may be given more than once (each `rule` adds one); any other key twice is an error.
+bool repeatable_key(std::string_view key);
 // Applies a whole file's text on top of cfg.
 std::optional<ConfigError> apply_config_text(DaemonConfig& cfg, std::string_view text);
 

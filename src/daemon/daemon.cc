@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -23,8 +24,10 @@
 #include "daemon/metrics_endpoint.h"
 #include "daemon/packet_path.h"
 #include "daemon/gateway.h"
+#include "daemon/daemon_log.h"
 #include "daemon/helper_binding.h"
 #include "daemon/privileges.h"
+#include "daemon/version.h"
 #include "daemon/status_text.h"
 #include "kernel/conntrack_client.h"
 #include "kernel/cthelper.h"
@@ -87,12 +90,34 @@ std::optional<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
+// The keys a reload cannot apply (sockets bound, privileges dropped, the log's format set at
+// start) that differ between the running configuration and the file: named at reload, not
+// silently ignored.
+std::string restart_only_changes(const DaemonConfig& a, const DaemonConfig& b) {
+  std::string out;
+  auto note = [&](bool differs, const char* key) {
+    if (differs) out += (out.empty() ? "" : ", ") + std::string(key);
+  };
+  note(a.queues != b.queues, "queue");
+  note(a.control_ports != b.control_ports, "ports");
+  note(a.helper_mode != b.helper_mode, "helper_mode");
+  note(a.queue_max_len != b.queue_max_len, "queue_max_len");
+  note(a.status_socket != b.status_socket, "status_socket");
+  note(a.metrics_port != b.metrics_port, "metrics_port");
+  note(a.metrics_address != b.metrics_address, "metrics_address");
+  note(a.user != b.user, "user");
+  note(a.log_format != b.log_format, "log_format");
+  note(a.fail_closed != b.fail_closed, "fail_closed");
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> parse_daemon_options(int argc, char** argv, DaemonOptions& o) {
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a.rfind("--", 0) != 0 || i + 1 >= argc) return "expected --KEY VALUE, got '" + a + "' (see --help)";
+    if (a.rfind("--", 0) != 0) return "expected --KEY VALUE, got '" + a + "' (see --help)";
+    if (i + 1 >= argc) return a + " needs a value (see --help)";
     std::string key = a.substr(2);
     for (char& c : key)
       if (c == '-') c = '_';
@@ -113,18 +138,35 @@ std::optional<std::string> load_config(const DaemonOptions& o, DaemonConfig& out
     if (!text) return "cannot read the configuration file " + cfg.config_file;
     if (auto err = apply_config_text(cfg, *text)) return cfg.config_file + ": " + err->message;
   }
-  for (const auto& [k, v] : o.cli_settings)
-    if (auto err = apply_setting(cfg, k, v)) return "--" + k + ": " + *err;
+  for (size_t i = 0; i < o.cli_settings.size(); ++i) {
+    const auto& [k, v] = o.cli_settings[i];
+    std::string flag = "--" + k;  // as typed: --max-sessions for max_sessions
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    for (size_t j = 0; j < i && !repeatable_key(k); ++j)
+      if (o.cli_settings[j].first == k) return flag + " given twice";
+    if (auto err = apply_setting(cfg, k, v)) return flag + ": " + *err;
+  }
   out = cfg;
   return std::nullopt;
 }
 
 int run_daemon(DaemonOptions options) {
+  DaemonLog& log = process_log();
   DaemonConfig cfg;
   if (auto err = load_config(options, cfg)) {
-    std::cerr << "ftpgate: " << *err << '\n';
+    log.write(Level::kError, "config_error", *err);
     return 2;
   }
+  configure_process_log(cfg.log_format);
+  auto fail = [&](const std::string& why) {
+    log.write(Level::kError, "start_failed", why);
+    return 1;
+  };
+  if (!has_cap_net_admin()) return fail(needs_cap_net_admin("run"));
+  const int64_t started_at = wall_clock_micros();
+  MetricsInfo info;
+  info.start_time_micros = started_at;
+  info.rule_names = cfg.rule_names;
   sigset_t mask;
   sigemptyset(&mask);
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, s);
@@ -140,16 +182,14 @@ int run_daemon(DaemonOptions options) {
   try {
     ct = std::make_unique<ConntrackClient>();
   } catch (const std::system_error& e) {
-    std::cerr << "ftpgate: cannot open ctnetlink (nf_conntrack_netlink) to install expectations: "
-              << errno_text(e.code().value()) << '\n';
-    return 1;
+    return fail("cannot open ctnetlink (nf_conntrack_netlink) to install expectations: " +
+                errno_text(e.code().value()));
   }
   for (uint16_t q : cfg.queues) {
     try {
-      queues.emplace_back(q, cfg.queue_max_len);
+      queues.emplace_back(q, cfg.queue_max_len, !cfg.fail_closed);
     } catch (const std::exception& e) {
-      std::cerr << "ftpgate: " << e.what() << '\n';
-      return 1;
+      return fail(e.what());
     }
   }
 
@@ -157,22 +197,21 @@ int run_daemon(DaemonOptions options) {
   bool verdict_expectations = false;
   if (!queues.empty() && queues.front().conntrack_glue()) {
     if (const int rc = ct->enable_verdict_expectations(); rc != 0)
-      std::cerr << "ftpgate: no expectation events (" << errno_text(rc)
-                << "): expectations go over ctnetlink\n";
+      log.write(Level::kWarning, "no_verdict_expectations",
+                "no expectation events (" + errno_text(rc) + "): expectations go over ctnetlink");
     else
       verdict_expectations = true;
   }
 
-  DecisionLog decisions(std::cerr, cfg.log_format);
+  DecisionLog decisions(std::cerr, cfg.log_format, log.journal());
+  std::string audit_path = cfg.audit_log;  // the audit log open now
   AuditLog audit(*ct);
   if (!cfg.audit_log.empty()) {
-    if (auto err = audit.open(cfg.audit_log)) {
-      std::cerr << "ftpgate: " << *err << '\n';
-      return 1;
-    }
+    if (auto err = audit.open(cfg.audit_log)) return fail(*err);
     if (read_file("/proc/sys/net/netfilter/nf_conntrack_acct").value_or("0").substr(0, 1) != "1")
-      std::cerr << "ftpgate: audit log without the kernel's byte counters (sysctl "
-                   "net.netfilter.nf_conntrack_acct=1 adds them)\n";
+      log.write(Level::kWarning, "audit_without_byte_counters",
+                "audit log without the kernel's byte counters (sysctl "
+                "net.netfilter.nf_conntrack_acct=1 adds them)");
   }
   // Records carry the engine's monotonic times; the log states wall-clock ones.
   auto flush_logs = [&] {
@@ -203,14 +242,13 @@ int run_daemon(DaemonOptions options) {
   timerfd_settime(timer.get(), 0, &its, nullptr);
   Fd status = open_status_socket(cfg.status_socket);
   if (status.get() < 0)
-    std::cerr << "ftpgate: status socket " << cfg.status_socket << " unavailable: "
-              << std::strerror(errno) << " (continuing without it)\n";
-  Fd metrics(cfg.metrics_port != 0 ? open_metrics_port(cfg.metrics_port) : -1);
-  if (cfg.metrics_port != 0 && metrics.get() < 0) {
-    std::cerr << "ftpgate: cannot listen for metrics on 127.0.0.1:" << cfg.metrics_port << ": "
-              << std::strerror(errno) << '\n';
-    return 1;
-  }
+    log.write(Level::kWarning, "status_socket_unavailable",
+              "status socket " + cfg.status_socket + " unavailable: " + std::strerror(errno) +
+                  " (continuing without it)");
+  Fd metrics(cfg.metrics_port != 0 ? open_metrics_port(cfg.metrics_address, cfg.metrics_port) : -1);
+  if (cfg.metrics_port != 0 && metrics.get() < 0)
+    return fail("cannot listen for metrics on " + listen_address_text(cfg.metrics_address, cfg.metrics_port) +
+                ": " + std::strerror(errno));
   const MetricsServerCounters* metrics_counters = nullptr;  // set once the server exists
   auto status_text = [&] {
     dc.conntrack_requests = ct->requests();
@@ -218,12 +256,15 @@ int run_daemon(DaemonOptions options) {
     dc.verdict_expectations = ct->verdict_expectations();
     dc.verdict_expectations_unconfirmed = ct->verdict_expectations_unconfirmed();
     std::vector<NfQueueStats> qs;
-    for (const auto& q : queues) qs.push_back(q.stats());
+    for (const auto& q : queues) {
+      qs.push_back(q.stats());
+      qs.back().queue = q.number();
+    }
     return format_status(StatusSources{engine.counters(), gateway.counters(),
                                        gateway.sync_repair_counters(), path.counters(),
                                        path.held(), latency, decision_latency, dc, qs,
                                        metrics_counters, engine.policy().rules.get(),
-                                       audit.counters()});
+                                       audit.counters(), info});
   };
   MetricsServer metrics_server(status_text);
   metrics_counters = &metrics_server.counters();
@@ -236,17 +277,14 @@ int run_daemon(DaemonOptions options) {
     const int rc = gateway.repair_synced_expectations();
     const std::string text = "takeover: " + std::to_string(n) + " sessions released; " +
                              repair_report(gateway.sync_repair_counters(), rc);
-    std::cerr << "ftpgate: " << text << '\n';
+    log.write(Level::kNotice, "takeover", text, {log_num("sessions_released", n)});
     return text + '\n';
   });
   if (status.get() >= 0) metrics_server.add_listener(status.get(), true);
   if (metrics.get() >= 0) metrics_server.add_listener(metrics.get());
 
   // Every socket is bound: from here on only CAP_NET_ADMIN is needed.
-  if (auto err = drop_privileges(cfg.user)) {
-    std::cerr << "ftpgate: " << *err << '\n';
-    return 1;
-  }
+  if (auto err = drop_privileges(cfg.user)) return fail(*err);
 
   Fd ep(epoll_create1(EPOLL_CLOEXEC));
   auto watch = [&](int fd, uint64_t tag) {
@@ -261,17 +299,24 @@ int run_daemon(DaemonOptions options) {
   watch(timer.get(), kTimer);
   watch(metrics_server.fd(), kMetrics);
 
-  std::cerr << "ftpgate: running: queue";
-  for (uint16_t q : cfg.queues) std::cerr << ' ' << q;
-  std::cerr << ", control ports";
-  for (uint16_t p : cfg.control_ports) std::cerr << ' ' << p;
-  std::cerr << ", expectation timeout " << cfg.policy.expectation_timeout / 1'000'000 << "s, "
-            << (!queues.empty() && queues.front().conntrack_glue()
-                    ? (verdict_expectations
-                           ? "conntrack from each queued packet (NFQA_CT), expectations in the verdicts (NFQA_EXP)"
-                           : "conntrack from each queued packet (NFQA_CT)")
-                    : "conntrack looked up over ctnetlink (no NFQUEUE conntrack glue)")
-            << '\n';
+  {
+    std::string queue_text, port_text;
+    for (uint16_t q : cfg.queues) queue_text += (queue_text.empty() ? "" : " ") + std::to_string(q);
+    for (uint16_t p : cfg.control_ports) port_text += (port_text.empty() ? "" : " ") + std::to_string(p);
+    const std::string conntrack =
+        !queues.empty() && queues.front().conntrack_glue()
+            ? (verdict_expectations
+                   ? "conntrack from each queued packet (NFQA_CT), expectations in the verdicts (NFQA_EXP)"
+                   : "conntrack from each queued packet (NFQA_CT)")
+            : "conntrack looked up over ctnetlink (no NFQUEUE conntrack glue)";
+    log.write(Level::kInfo, "start",
+              "running (version " + std::string(kVersion) + "): queue " + queue_text + ", control ports " +
+                  port_text + ", expectation timeout " +
+                  std::to_string(cfg.policy.expectation_timeout / 1'000'000) + "s, " + conntrack,
+              {log_str("version", std::string(kVersion)), log_str("queues", queue_text),
+               log_str("ports", port_text), log_num("rules", cfg.rule_names.size()),
+               log_str("conntrack", conntrack)});
+  }
 
   bool running = true;
   while (running) {
@@ -279,7 +324,7 @@ int run_daemon(DaemonOptions options) {
     const int n = epoll_wait(ep.get(), events, 16, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::cerr << "ftpgate: epoll_wait: " << std::strerror(errno) << '\n';
+      log.write(Level::kError, "failed", std::string("epoll_wait: ") + std::strerror(errno));
       return 1;
     }
     for (int i = 0; i < n; ++i) {
@@ -292,8 +337,8 @@ int run_daemon(DaemonOptions options) {
           const NfQueue::Read r = q.read(packets);
           if (r == NfQueue::Read::kNothing) break;
           if (r == NfQueue::Read::kFailed) {
-            std::cerr << "ftpgate: NFQUEUE " << q.number() << " socket failed: "
-                      << std::strerror(errno) << '\n';
+            log.write(Level::kError, "failed",
+                      "NFQUEUE " + std::to_string(q.number()) + " socket failed: " + std::strerror(errno));
             return 1;
           }
           const Micros read_at = monotonic_micros();
@@ -329,9 +374,15 @@ int run_daemon(DaemonOptions options) {
               }
               if (in_verdict != nullptr) gateway.finish_attached(carried);
             } catch (...) {
+              // One fault policy: accepted (counted) unless the operator chose fail_closed.
               ct->offer_queued(nullptr);
-              ++dc.fail_open_accepts;
-              q.accept(p.id);
+              if (cfg.fail_closed) {
+                ++dc.fail_closed_drops;
+                q.verdict(p.id, false);
+              } else {
+                ++dc.fail_open_accepts;
+                q.accept(p.id);
+              }
               gateway.finish_attached(false);
             }
             // From the receive to this packet's verdict.
@@ -357,23 +408,45 @@ int run_daemon(DaemonOptions options) {
           if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
             running = false;
           } else if (si.ssi_signo == SIGUSR1) {
-            std::cerr << status_text();
+            // Text: the Prometheus text, as `ftpgate status`; JSON: one object (status --format json).
+            if (cfg.log_format == LogFormat::kJson)
+              log.write(Level::kInfo, "counters", "counters (SIGUSR1)",
+                        {LogField{"counters", status_json(status_text()), true}});
+            else
+              std::cerr << status_text();
           } else if (si.ssi_signo == SIGHUP) {
             DaemonConfig fresh;
+            info.last_reload_micros = wall_clock_micros();
             if (auto err = load_config(options, fresh)) {
-              std::cerr << "ftpgate: reload refused, keeping the running policy: " << *err << '\n';
+              info.last_reload_ok = false;
+              ++info.reloads_failed;
+              log.write(Level::kError, "reload_refused", "reload refused, keeping the running policy: " + *err);
+              // logrotate's SIGHUP: the running audit log is reopened all the same.
+              if (!audit_path.empty())
+                if (auto failed = audit.reopen(audit_path)) log.write(Level::kError, "audit_reopen_failed", *failed);
             } else {
+              info.last_reload_ok = true;
+              info.last_reload_success_micros = info.last_reload_micros;
+              ++info.reloads_succeeded;
+              info.rule_names = fresh.rule_names;
               engine.set_policy(fresh.policy);
               gateway.set_policy(fresh.policy, fresh.nat);
               path.set_nat(fresh.nat);
               gateway.set_enforce_mark(fresh.enforce_mark);
               if (!fresh.audit_log.empty()) {
                 // logrotate moved the file: a new one is opened under the name.
-                if (auto failed = audit.reopen(fresh.audit_log)) std::cerr << "ftpgate: " << *failed << '\n';
+                if (auto failed = audit.reopen(fresh.audit_log)) log.write(Level::kError, "audit_reopen_failed", *failed);
+                else audit_path = fresh.audit_log;
               }
-              std::cerr << "ftpgate: policy reloaded, "
-                        << (fresh.policy.rules ? fresh.policy.rules->size() : 0)
-                        << " command rules (queues and ports need a restart)\n";
+              const size_t rules = fresh.policy.rules ? fresh.policy.rules->size() : 0;
+              log.write(Level::kInfo, "reload",
+                        "policy reloaded, " + std::to_string(rules) +
+                            " command rules (queues and ports need a restart)",
+                        {log_num("rules", rules)});
+              if (const std::string pending = restart_only_changes(cfg, fresh); !pending.empty())
+                log.write(Level::kWarning, "reload_needs_restart",
+                          "changed in the file but applied only at a restart: " + pending,
+                          {log_str("keys", pending)});
             }
           }
         }
@@ -384,7 +457,22 @@ int run_daemon(DaemonOptions options) {
   }
   engine.finish_transfers(monotonic_micros());  // records still waiting
   flush_logs();
-  std::cerr << "ftpgate: stopping\n" << status_text();
+  {
+    // One line; the counters are for SIGUSR1 and `ftpgate status`.
+    const Counters& e = engine.counters();
+    const GatewayCounters& g = gateway.counters();
+    uint64_t refusals = 0;
+    for (uint64_t r : e.reasons) refusals += r;
+    const uint64_t up = static_cast<uint64_t>(wall_clock_micros() - started_at) / 1'000'000;
+    log.write(Level::kInfo, "stop",
+              "stopped after " + std::to_string(up) + " s: " + std::to_string(dc.packets) + " packets, " +
+                  std::to_string(e.sessions_created) + " sessions, " + std::to_string(g.expectations_installed) +
+                  " expectations installed, " + std::to_string(refusals) + " refusals, " +
+                  std::to_string(dc.fail_open_accepts) + " fail-open accepts",
+              {log_num("uptime_seconds", up), log_num("packets", dc.packets),
+               log_num("sessions", e.sessions_created), log_num("expectations_installed", g.expectations_installed),
+               log_num("refusals", refusals), log_num("fail_open_accepts", dc.fail_open_accepts)});
+  }
   if (status.get() >= 0) unlink(cfg.status_socket.c_str());
   if (helper == HelperBinding::kRegistered) release_helper();  // EBUSY while rules name it
   return 0;

@@ -54,6 +54,7 @@ void DecisionLog::expectation(const Action& a, const InstallOutcome& r) {
     o.str("result", r.installed ? "installed" : "not_installed").str("detail", r.detail);
     if (!r.nat_to.empty()) o.open("nat").str("to", r.nat_to).str("as", r.nat_as).end();
     if (!r.rewrite_old.empty()) o.open("rewrite").str("old", r.rewrite_old).str("new", r.rewrite_new).end();
+    o.str("level", level_name(r.installed ? Level::kInfo : Level::kWarning));
     o.close();
   } else {
     s = "expect ";
@@ -67,7 +68,7 @@ void DecisionLog::expectation(const Action& a, const InstallOutcome& r) {
     if (!r.nat_to.empty()) s += ", nat to " + r.nat_to + " as " + r.nat_as;
     if (!r.rewrite_old.empty()) s += ", rewrite \"" + r.rewrite_old + "\" -> \"" + r.rewrite_new + '"';
   }
-  emit(s);
+  emit(r.installed ? Level::kInfo : Level::kWarning, s);
 }
 
 void DecisionLog::action(const Action& a) {
@@ -75,10 +76,12 @@ void DecisionLog::action(const Action& a) {
   const std::string_view event = a.kind == Action::Kind::kReject    ? "reject"
                                  : a.kind == Action::Kind::kAnomaly ? "anomaly"
                                                                     : session_event_name(a.event);
+  const Level level = refusal ? Level::kNotice : Level::kInfo;
   std::string s;
   if (format_ == LogFormat::kJson) {
     JsonObject o(s);
     write_decision_json(o, a, wall_micros());
+    o.str("level", level_name(level));
     o.close();
   } else {
     s = event;
@@ -93,14 +96,16 @@ void DecisionLog::action(const Action& a) {
       s += '"';
     }
   }
-  emit(s);
+  emit(level, s);
 }
 
 void DecisionLog::policy(const Action& a, std::string_view outcome) {
+  const Level level = a.policy.action == RuleAction::kLog ? Level::kInfo : Level::kWarning;
   std::string s;
   if (format_ == LogFormat::kJson) {
     JsonObject o(s);
     write_decision_json(o, a, wall_micros());
+    o.str("level", level_name(level));
     if (!outcome.empty()) o.str("result", outcome);
     o.close();
   } else {
@@ -111,7 +116,7 @@ void DecisionLog::policy(const Action& a, std::string_view outcome) {
       append_printable(s, a.policy.rule->text);
       s += '"';
     } else {
-      s += " strict ";
+      s += reason_is_strict_refusal(a.reason) ? " strict " : " unjudged ";
       s += reason_name(a.reason);
     }
     text_head(s, a);
@@ -123,22 +128,23 @@ void DecisionLog::policy(const Action& a, std::string_view outcome) {
       s += outcome;
     }
   }
-  emit(s);
+  emit(level, s);
 }
 
 void DecisionLog::note(std::string_view event, std::string_view text) {
   std::string s;
   if (format_ == LogFormat::kJson) {
     JsonObject o(s);
-    o.fixed6("ts", wall_micros()).str("event", event).str("text", text);
+    o.fixed6("ts", wall_micros()).str("level", level_name(Level::kWarning)).str("event", event).str("msg", text);
     o.close();
   } else {
     s = text;
   }
-  emit(s);
+  emit(Level::kWarning, s);
 }
 
-void DecisionLog::emit(const std::string& line) {
+void DecisionLog::emit(Level level, const std::string& line) {
+  pending_ += priority_prefix(level, journal_);
   pending_ += line;
   pending_ += '\n';
   if (pending_.size() >= kFlushBytes) flush();

@@ -13,16 +13,18 @@
 //      "nat":{"to":"198.51.100.2:50000","as":"203.0.113.1:50000"},
 //      "rewrite":{"old":"198,51,100,2,195,80","new":"203,0,113,1,195,80"}}
 // "ts" is wall-clock time (seconds since the epoch); text lines carry none (journald adds it).
+// JSON lines also carry "level" (syslog's names); with `journal`, every line starts with its
+// priority for journald ("<6>"): expectations installed info, refusals and anomalies notice,
+// denials, expectations not installed and after-the-fact notes warning.
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 
 #include "core/action.h"
+#include "daemon/daemon_log.h"
 
 namespace ftpgate {
-
-enum class LogFormat : uint8_t { kText, kJson };
 
 // What became of an expectation the engine decided on.
 struct InstallOutcome {
@@ -54,7 +56,8 @@ struct ExpectationRecord {
 class DecisionLog {
  public:
   static constexpr size_t kFlushBytes = 16384;
-  DecisionLog(std::ostream& out, LogFormat format) : out_(out), format_(format) {}
+  DecisionLog(std::ostream& out, LogFormat format, bool journal = false)
+      : out_(out), format_(format), journal_(journal) {}
   ~DecisionLog() { flush(); }
   void expectation(const Action& a, const InstallOutcome& outcome);
   void expectation(const ExpectationRecord& r);
@@ -70,9 +73,10 @@ class DecisionLog {
   void flush();
 
  private:
-  void emit(const std::string& line);
+  void emit(Level level, const std::string& line);
   std::ostream& out_;
   LogFormat format_;
+  bool journal_;
   std::string pending_;
 };
 

@@ -103,6 +103,10 @@ void Gateway::enforce(const Action& a, ControlState& s) {
 void Gateway::install(const Action& a, ControlState& s) {
   const ControlFlow& f = *a.flow;
   const Expectation& e = a.expectation;
+  // A second expectation of the same packet (two 227 in one segment): the one waiting to ride
+  // on the verdict must reach the kernel first, so it goes over ctnetlink now; otherwise the
+  // kernel would get them in the wrong order and, at max_expected 1, keep the older one.
+  if (attached_) finish_attached(false);
   if (e.replaces_id != 0) {
     // The engine let this one replace the oldest (max_expectations_per_session); the kernel
     // helper's max_expected, registered from the same policy, evicts it there.

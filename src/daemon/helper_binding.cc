@@ -1,7 +1,9 @@
 #include "daemon/helper_binding.h"
 
 #include <cerrno>
-#include <iostream>
+#include <string>
+
+#include "daemon/daemon_log.h"
 
 #include "kernel/cthelper.h"
 #include "kernel/netlink_socket.h"
@@ -12,34 +14,37 @@ HelperBinding bind_helper(HelperMode mode, const Policy& policy) {
   CthelperPolicy p{policy.max_expectations_per_session,
                    static_cast<uint32_t>(policy.expectation_timeout / 1'000'000)};
   if (mode != HelperMode::kCthelper) {
-    std::cerr << "ftpgate: helper mode " << helper_mode_name(mode)
-              << ": the ruleset must attach the inert 'sane' helper to control connections "
-                 "(scripts/rules.sh load --helper sane, or --helper auto)\n";
+    process_log().write(Level::kInfo, "helper",
+                        "helper mode " + std::string(helper_mode_name(mode)) +
+                            ": the ruleset must attach the inert 'sane' helper to control connections "
+                            "(scripts/rules.sh load --helper sane, or --helper auto)");
     return HelperBinding::kCarrier;
   }
   const int rc = register_userspace_helper(p);
   if (rc == 0) {
-    std::cerr << "ftpgate: helper mode cthelper: registered userspace helper '"
-              << kUserspaceHelperName << "' (the ruleset must attach it: scripts/rules.sh load "
-              << "--helper ftpgate)\n";
+    process_log().write(Level::kInfo, "helper",
+                        "helper mode cthelper: registered userspace helper '" + std::string(kUserspaceHelperName) +
+                            "' (the ruleset must attach it: scripts/rules.sh load --helper ftpgate)");
     return HelperBinding::kRegistered;
   }
-  std::cerr << "ftpgate: helper mode cthelper needs userspace conntrack helpers "
-               "(nfnetlink_cthelper), which this kernel does not offer ("
-            << errno_text(rc) << "); use --helper-mode carrier with rules that attach 'sane'.\n";
+  process_log().write(Level::kError, "helper_failed",
+                      "helper mode cthelper needs userspace conntrack helpers (nfnetlink_cthelper), which "
+                      "this kernel does not offer (" + errno_text(rc) +
+                          "); use --helper-mode carrier with rules that attach 'sane'.");
   return HelperBinding::kFailed;
 }
 
 int release_helper() {
   const int rc = unregister_userspace_helper();
   if (rc == 0) {
-    std::cerr << "ftpgate: unregistered userspace helper '" << kUserspaceHelperName << "'\n";
+    process_log().write(Level::kInfo, "helper", "unregistered userspace helper '" + std::string(kUserspaceHelperName) + "'");
   } else if (rc == -ENOENT) {
-    std::cerr << "ftpgate: userspace helper '" << kUserspaceHelperName << "' was not registered\n";
+    process_log().write(Level::kInfo, "helper", "userspace helper '" + std::string(kUserspaceHelperName) + "' was not registered");
   } else {
-    std::cerr << "ftpgate: userspace helper '" << kUserspaceHelperName << "' stays registered ("
-              << errno_text(rc) << (rc == -EBUSY ? "; the loaded ruleset still references it" : "")
-              << "); the next start takes it over\n";
+    process_log().write(Level::kWarning, "helper",
+                        "userspace helper '" + std::string(kUserspaceHelperName) + "' stays registered (" +
+                            errno_text(rc) + (rc == -EBUSY ? "; the loaded ruleset still references it" : "") +
+                            "); the next start takes it over");
   }
   return rc;
 }

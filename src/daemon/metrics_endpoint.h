@@ -1,6 +1,6 @@
 #pragma once
 // Where the figures are read: the status Unix socket (root only) and, if configured, a TCP
-// port on 127.0.0.1. A client that sends an HTTP GET (curl, a Prometheus scraper:
+// port (metrics_address, 127.0.0.1 unless configured). A client that sends an HTTP GET (curl, a Prometheus scraper:
 // "GET /metrics HTTP/1.1") gets an HTTP/1.0 response with the Prometheus text
 // ("Content-Type: text/plain; version=0.0.4"); a client that sends nothing within
 // kRequestWait (ftpgate status) gets the text alone.
@@ -89,7 +89,10 @@ class MetricsServer {
   MetricsServerCounters counters_;
 };
 
-// A listening TCP socket on 127.0.0.1:port (non-blocking), or -1 with errno.
-int open_metrics_port(uint16_t port);
+// A listening TCP socket on address:port (an IPv4 or IPv6 literal; non-blocking), or -1 with
+// errno (EINVAL for an address that is not one).
+int open_metrics_port(const std::string& address, uint16_t port);
+// "127.0.0.1:9821", "[::1]:9821"
+std::string listen_address_text(const std::string& address, uint16_t port);
 
 }  // namespace ftpgate

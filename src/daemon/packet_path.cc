@@ -13,6 +13,7 @@ int64_t relative(uint32_t seq, uint32_t base) { return static_cast<int32_t>(seq 
 
 struct EditResult {
   bool deny = false;                 // a denied line is among the edits
+  bool blanked = false;              // ... and bytes after it in the segment were blanked
   bool line_start_released = false;  // ... and it began in a segment already released
   bool clipped = false;              // a mask began before this segment: its start went out
 };
@@ -31,6 +32,18 @@ EditResult edit_payload(const std::vector<SegmentEdit>& edits, Direction dir, ui
     const std::string bytes = stream_edit_bytes(e.edit.kind, e.edit.length);
     for (int64_t i = std::max<int64_t>(0, -at); i < static_cast<int64_t>(bytes.size()); ++i)
       if (at + i < static_cast<int64_t>(out.size())) out[static_cast<size_t>(at + i)] = bytes[static_cast<size_t>(i)];
+    if (!neutral) continue;
+    // Nothing after a denied line may reach the receiver: the line keeps its CR LF (the
+    // receiver answers the NOOP, and the answer meets the ruleset's reset), every later byte
+    // of the segment becomes a space, with no line end: a line never completed, never run.
+    const auto size = static_cast<int64_t>(out.size());
+    int64_t tail = at + static_cast<int64_t>(e.edit.length);
+    if (tail >= 0 && tail < size && out[static_cast<size_t>(tail)] == '\r') ++tail;
+    if (tail >= 0 && tail < size && out[static_cast<size_t>(tail)] == '\n') ++tail;
+    for (int64_t i = std::max<int64_t>(0, tail); i < size; ++i) {
+      out[static_cast<size_t>(i)] = ' ';
+      r.blanked = true;
+    }
   }
   return r;
 }
@@ -83,20 +96,40 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
       return finish();
     }
   }
-  engine_.on_segment(seg, now);
+  const SegmentVerdict verdict = engine_.on_segment(seg, now);
   Session* session = engine_.find(flow);  // created, or ended, by this segment
   cs = find_control_state(session);
   std::vector<EndpointRewrite> rewrites = gateway_.take_rewrites();
+  std::vector<SegmentEdit> edits = gateway_.take_edits();
+  if (verdict.drop) {
+    // The guard refused the segment (segment_verdict.h): it does not pass, and what the
+    // engine decided on its bytes goes with it.
+    if (!rewrites.empty()) {
+      ControlState gone;
+      gateway_.rewrites_withdrawn(cs != nullptr ? *cs : gone, rewrites, RewriteFailure::kPacket);
+    }
+    out.fate = PacketDecision::Fate::kDrop;  // counted by the engine (guard_dropped_segments)
+    return finish();
+  }
+  // A copy of judged bytes that differed leaves with the judged bytes.
+  std::string restored;
+  if (!verdict.restore.empty()) {
+    restored.assign(seg.payload);
+    restored.replace(verdict.restore_at, verdict.restore.size(), verdict.restore);
+    seg.payload = restored;
+  }
+  const bool urgent = verdict.clear_urgent;
   std::string edited;
-  if (std::vector<SegmentEdit> edits = gateway_.take_edits(); !edits.empty()) {
+  if (!edits.empty()) {
     const EditResult r = edit_payload(edits, dir, seg.seq, seg.payload, edited);
     if (r.clipped) ++counters_.masks_clipped;
+    if (r.blanked) ++counters_.denied_tails_blanked;
     if (r.deny) {
-      deny(cs, rewrites, dir, r.line_start_released, packet, seg, edited, out);
+      deny(cs, rewrites, dir, r.line_start_released, packet, seg, edited, urgent, out);
       return finish();
     }
     if (rewrites.empty()) {
-      if (rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, edited, out.packet)) {
+      if (rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, edited, out.packet, urgent)) {
         out.fate = PacketDecision::Fate::kAcceptChanged;
         ++counters_.masked_segments;
         // A retransmission of this segment is masked the same way.
@@ -110,7 +143,7 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
   }
   if (!rewrites.empty()) {
     if (cs != nullptr) {
-      apply(*cs, rewrites, packet, seg, dir, out);
+      apply(*cs, rewrites, packet, seg, dir, urgent, out);
     } else {
       ControlState gone;  // the session ended with this segment; its expectations are removed
       gateway_.rewrites_withdrawn(gone, rewrites, RewriteFailure::kPacket);
@@ -131,12 +164,15 @@ DecodeStatus PacketPath::judge(QueuedId id, std::string_view packet, Micros now,
     ++counters_.hold_limit;
   }
   if (!line_open && cs != nullptr) take_held(*cs, dir, out.release);  // the line ended unrewritten
+  if ((!restored.empty() || urgent) &&
+      rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, seg.payload, out.packet, urgent))
+    out.fate = PacketDecision::Fate::kAcceptChanged;
   return finish();
 }
 
 void PacketPath::deny(ControlState* cs, const std::vector<EndpointRewrite>& rewrites, Direction dir,
                       bool line_start_released, std::string_view packet, const TcpSegment& seg,
-                      const std::string& edited, PacketDecision& out) {
+                      const std::string& edited, bool clear_urgent, PacketDecision& out) {
   if (cs != nullptr) {
     if (!rewrites.empty()) gateway_.rewrites_withdrawn(*cs, rewrites, RewriteFailure::kPacket);
     take_held(*cs, dir, out.drop);  // they carry the start of a line of the denied session
@@ -144,7 +180,8 @@ void PacketPath::deny(ControlState* cs, const std::vector<EndpointRewrite>& rewr
   // The line goes on as "NOOP    " (or "421 ****"): the receiver answers it, and the answer
   // meets the ruleset's reset. A line that began in a released segment cannot be neutralised
   // whole (its start went out): its end is dropped, so it never completes.
-  if (!line_start_released && rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, edited, out.packet)) {
+  if (!line_start_released &&
+      rebuild_tcp_packet(packet, seg.payload_offset, seg.seq, edited, out.packet, clear_urgent)) {
     out.fate = PacketDecision::Fate::kAcceptChanged;
     ++counters_.denied_lines_neutralised;
   } else {
@@ -180,7 +217,7 @@ bool PacketPath::repeat_rewrite(ControlState& cs, Direction dir, std::string_vie
 
 void PacketPath::apply(ControlState& cs, const std::vector<EndpointRewrite>& rewrites,
                        std::string_view packet, const TcpSegment& seg, Direction dir,
-                       PacketDecision& out) {
+                       bool clear_urgent, PacketDecision& out) {
   // The rewritten stretch runs from the first held segment of this direction (or this one) to
   // the end of this segment.
   std::vector<HeldSegment>& held = cs.held[ControlState::index(dir)];
@@ -223,7 +260,7 @@ void PacketPath::apply(ControlState& cs, const std::vector<EndpointRewrite>& rew
   const uint32_t first_seq = seg.seq + static_cast<uint32_t>(start);
   if (ok) {
     new_bytes.append(old_bytes, static_cast<size_t>(copied));
-    ok = rebuild_tcp_packet(packet, seg.payload_offset, first_seq, new_bytes, out.packet);
+    ok = rebuild_tcp_packet(packet, seg.payload_offset, first_seq, new_bytes, out.packet, clear_urgent);
     if (!ok) failure = RewriteFailure::kPacket;
   }
   const auto delta = static_cast<int32_t>(new_bytes.size()) - static_cast<int32_t>(old_bytes.size());

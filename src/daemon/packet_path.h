@@ -55,6 +55,8 @@ struct PacketDecision {
   X(denied_lines_neutralised, "policy_lines_neutralised_total")                                 \
   X(denied_lines_dropped, "policy_lines_dropped_total")                                         \
   X(denied_session_drops, "policy_session_packets_dropped_total")                               \
+  /* bytes after a denied line in its segment, sent on as spaces (no line end) */               \
+  X(denied_tails_blanked, "policy_denied_tails_blanked_total")                                  \
   X(masked_segments, "masked_segments_total")   /* mask_banner / mask_syst applied */           \
   X(masks_clipped, "masks_clipped_total")       /* ... to a line whose start had gone out */
 
@@ -88,9 +90,10 @@ class PacketPath {
   // The segment carries a denied line: sent on neutralised, or dropped.
   void deny(ControlState* cs, const std::vector<EndpointRewrite>& rewrites, Direction dir,
             bool line_start_released, std::string_view packet, const TcpSegment& seg,
-            const std::string& edited, PacketDecision& out);
+            const std::string& edited, bool clear_urgent, PacketDecision& out);
   void apply(ControlState& cs, const std::vector<EndpointRewrite>& rewrites,
-             std::string_view packet, const TcpSegment& seg, Direction dir, PacketDecision& out);
+             std::string_view packet, const TcpSegment& seg, Direction dir, bool clear_urgent,
+             PacketDecision& out);
   // Removes the held packets of one direction, appending their ids.
   void take_held(ControlState& cs, Direction dir, std::vector<QueuedId>& ids);
   // Appends the held packets of sessions that ended.

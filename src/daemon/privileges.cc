@@ -25,6 +25,19 @@ std::string failed(const char* what) { return std::string(what) + ": " + std::st
 
 }  // namespace
 
+bool has_cap_net_admin() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  if (syscall(SYS_capget, &header, data) != 0) return true;  // unknown: let the kernel say
+  return (data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN)) != 0;
+}
+
+std::string needs_cap_net_admin(std::string_view command) {
+  return "'ftpgate " + std::string(command) +
+         "' needs CAP_NET_ADMIN: run it as root, or give it the capability (systemd "
+         "AmbientCapabilities=CAP_NET_ADMIN, or setcap cap_net_admin+ep)";
+}
+
 std::optional<std::string> drop_privileges(const std::string& user) {
   // Bounding set: drop everything but CAP_NET_ADMIN (only what is still there; under systemd's
   // CapabilityBoundingSet the rest is gone already and dropping needs CAP_SETPCAP).

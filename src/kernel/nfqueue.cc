@@ -13,7 +13,7 @@
 
 namespace ftpgate {
 
-NfQueue::NfQueue(uint16_t queue, uint32_t max_len)
+NfQueue::NfQueue(uint16_t queue, uint32_t max_len, bool fail_open)
     : sock_(NETLINK_NETFILTER), queue_(queue), buf_(kNetlinkBufferSize) {
   const std::string q = std::to_string(queue);
   if (int rc = configure(NFQNL_CFG_CMD_BIND, false, 0); rc != 0) {
@@ -25,12 +25,12 @@ NfQueue::NfQueue(uint16_t queue, uint32_t max_len)
   // With the conntrack glue each packet carries its conntrack (tuples, helper, seqadj): no
   // ctnetlink lookup to learn who the control connection is. Kernels without it refuse the
   // flag (EOPNOTSUPP): then without.
-  const uint32_t base = NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN;
+  const uint32_t base = NFQA_CFG_F_GSO | (fail_open ? NFQA_CFG_F_FAIL_OPEN : 0u);
   int rc = configure(0, true, max_len, base | NFQA_CFG_F_CONNTRACK);
   conntrack_glue_ = rc == 0;
   if (rc != 0) rc = configure(0, true, max_len, base);
   if (rc != 0)
-    throw std::runtime_error("cannot configure NFQUEUE " + q + " (copy mode, GSO, fail-open): " +
+    throw std::runtime_error("cannot configure NFQUEUE " + q + " (copy mode, GSO" + (fail_open ? ", fail-open" : "") + "): " +
                              errno_text(rc));
   sock_.set_no_enobufs(true);
   sock_.set_receive_buffer(8 << 20);

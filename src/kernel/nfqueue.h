@@ -36,6 +36,7 @@ struct QueuedPacket {
 
 struct NfQueueStats {
   FTPGATE_COUNTERS_OF(FTPGATE_QUEUE_COUNTERS)
+  uint16_t queue = 0;  // which queue (the metrics' `queue` label)
 };
 
 // NFQNL_MSG_VERDICT accepting packet `id` of `queue` with NFQA_CT (empty) and NFQA_EXP (`req`
@@ -47,7 +48,8 @@ class NfQueue {
  public:
   // Throws std::runtime_error with a sentence naming what is wrong, std::system_error when no
   // netlink socket can be opened (start-up only).
-  NfQueue(uint16_t queue, uint32_t max_len);
+  // fail_open: NFQA_CFG_F_FAIL_OPEN (a full queue accepts packets unjudged); false: it drops.
+  NfQueue(uint16_t queue, uint32_t max_len, bool fail_open = true);
   NfQueue(NfQueue&&) noexcept = default;
 
   int fd() const { return sock_.fd(); }

@@ -38,7 +38,7 @@ void write_decision_json(JsonObject& o, const Action& a, int64_t ts_micros) {
     if (a.policy.rule != nullptr)
       o.open("rule").num("line", a.policy.rule->line).str("text", a.policy.rule->text).end();
     else
-      o.str("strict", reason_name(a.reason));
+      o.str(reason_is_strict_refusal(a.reason) ? "strict" : "unjudged", reason_name(a.reason));
     o.str("direction", direction_name(a.direction)).str("line", a.line.substr(0, kMaxDecisionLine));
   } else if (a.kind == Action::Kind::kMask) {
     o.num("seq", a.edit.seq).num("length", a.edit.length);

@@ -20,7 +20,7 @@ conf=$LAB_DIR/policy.conf
 write_conf() {  # extra lines appended
   { echo "# policy e2e"
     echo "rule = allow verb STOR arg ok-*"
-    echo "rule = deny verb STOR,APPE,STOU,DELE,RNFR,MKD,RMD,SITE"
+    echo "rule = deny verb STOR,APPE,STOU,DELE,RNFR,MKD,RMD,SITE name no-writes"
     echo "rule = log verb RETR"
     echo "mask_banner = yes"
     echo "mask_syst = yes"
@@ -62,9 +62,9 @@ in_client timeout 20 lftp -c "set net:timeout 3; set net:max-retries 1; set net:
   open $url; put $LAB_DIR/up.bin -o up-lftp.bin; bye" > "$LAB_DIR/lftp.out" 2>&1; rc=$?
 if [ ! -e "$LAB_DIR/root/up-lftp.bin" ] && [ "$rc" != 0 ]; then ok "lftp: denied STOR up-lftp.bin never created the file (lftp exit $rc: $(tr '\n' ' ' < "$LAB_DIR/lftp.out" | head -c 100))"
 else bad "lftp: exit $rc, file $(ls "$LAB_DIR/root/up-lftp.bin" 2>&1)"; fi
-hits=$("$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk '/^ftpgate_policy_rule_hits_total\{rule="2",line="3",action="deny"\}/ { print $2 }')
-if [ "${hits:-0}" -ge 2 ]; then ok "rule 2's hit counter: $hits (curl and lftp)"
-else bad "rule 2's hit counter: ${hits:-missing}"; fi
+hits=$("$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" | awk '$1 == "ftpgate_policy_rule_hits_total{rule=\"no-writes\",action=\"deny\"}" { print $2 }')
+if [ "${hits:-0}" -ge 2 ]; then ok "rule no-writes' hit counter (labelled by its name): $hits (curl and lftp)"
+else bad "rule no-writes' hit counter: ${hits:-missing}"; fi
 armed=$(metric ftpgate_policy_resets_armed_total)
 [ "${armed:-0}" -ge 2 ] && ok "policy_resets_armed_total $armed" || bad "policy_resets_armed_total ${armed:-missing}"
 

@@ -23,7 +23,8 @@ TEST(Config, FileWithCommentsAndAllKinds) {
                                "ports = 21, 2121\n"  // spaces inside are not allowed: see below
                                "");
   ASSERT_TRUE(err);
-  EXPECT_EQ(err->message, "line 3: bad value '21, 2121' for ports (a list like 21,2121)");
+  EXPECT_EQ(err->message,
+            "line 3: bad value '21, 2121' for ports (' 2121' is not a port (1-65535); a list like 21,2121 or 2100-2110)");
   c = DaemonConfig{};
   err = apply_config_text(c,
                           "# ftpgate\n"
@@ -88,13 +89,19 @@ TEST(Config, EveryKeyIsDocumentedAndItsExampleAccepted) {
 
 namespace ftpgate {
 namespace {
-TEST(Config, ShippedExampleFileStatesTheDefaults) {
-  std::ifstream in(FTPGATE_SOURCE_DIR "/scripts/ftpgate.conf");
-  ASSERT_TRUE(in);
+// A file of the source tree ("" when it cannot be read).
+std::string source_file(const std::string& path) {
+  std::ifstream in(FTPGATE_SOURCE_DIR "/" + path);
   std::stringstream ss;
   ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Config, ShippedExampleFileStatesTheDefaults) {
+  const std::string text = source_file("scripts/ftpgate.conf");
+  ASSERT_FALSE(text.empty());
   DaemonConfig c;
-  auto err = apply_config_text(c, ss.str());
+  auto err = apply_config_text(c, text);
   ASSERT_FALSE(err) << err->message;
   const DaemonConfig d;
   EXPECT_EQ(c.queues, d.queues);
@@ -121,6 +128,23 @@ TEST(Config, NatLimitsAreBounded) {
   EXPECT_EQ(c.nat.max_held_packets, 0u);
   EXPECT_FALSE(apply_setting(c, "nat", "no"));
   EXPECT_FALSE(c.nat.rewrite);
+}
+}  // namespace
+}  // namespace ftpgate
+
+namespace ftpgate {
+namespace {
+// ftpgate.conf(5) documents each key with its default, range and whether a reload applies it.
+TEST(Config, ManPageDocumentsEveryKey) {
+  const std::string man = source_file("scripts/packaging/ftpgate.conf.5");
+  ASSERT_FALSE(man.empty());
+  for (const auto& [key, value] : config_key_examples()) {
+    const size_t at = man.find("\n.TP\n.B " + std::string(key) + "\n");
+    ASSERT_NE(at, std::string::npos) << key << " is not in ftpgate.conf.5";
+    const std::string entry = man.substr(at + 5, man.find("\n.TP\n", at + 5) - at - 5);
+    for (const char* part : {"Default: ", "Range: ", "Reload: "})
+      EXPECT_NE(entry.find(part), std::string::npos) << key << " has no " << part << "in ftpgate.conf.5";
+  }
 }
 }  // namespace
 }  // namespace ftpgate

@@ -44,6 +44,8 @@ void talk(Engine& engine) {
   Conversation c(engine, "198.51.100.2", "203.0.113.2");
   c.client("USER al\"ice\x01\r\n");
   c.server("331 password\r\n");
+  c.client("PASS x\r\n");
+  c.server("230 logged in\r\n");
   c.client("PORT 198,51,100,2,195,80\r\n");
   c.server("200 ok\r\n");
   c.client("PORT 10,0,0,9,195,80\r\n");  // a bounce: refused
@@ -76,10 +78,10 @@ TEST(DecisionLog, JsonCarriesTheSameFactsEscaped) {
             std::string::npos) << expect;
   EXPECT_NE(expect.find("\"data\":{\"src\":\"203.0.113.2\",\"dst\":\"198.51.100.2\",\"dport\":50000},"
                         "\"result\":\"installed\""), std::string::npos) << expect;
-  EXPECT_NE(expect.find("\"rewrite\":{\"old\":\"198,51,100,2,195,80\",\"new\":\"203,0,113,1,195,80\"}}"),
+  EXPECT_NE(expect.find("\"rewrite\":{\"old\":\"198,51,100,2,195,80\",\"new\":\"203,0,113,1,195,80\"},\"level\":\"info\"}"),
             std::string::npos) << expect;
   EXPECT_NE(reject.find("\"event\":\"reject\""), std::string::npos) << reject;
-  EXPECT_NE(reject.find("\"reason\":\"bounce_address\",\"direction\":\"to_server\",\"line\":\"PORT 10,0,0,9,195,80\"}"),
+  EXPECT_NE(reject.find("\"reason\":\"bounce_address\",\"direction\":\"to_server\",\"line\":\"PORT 10,0,0,9,195,80\",\"level\":\"notice\"}"),
             std::string::npos) << reject;
 }
 
@@ -90,6 +92,7 @@ TEST(DecisionLog, LongUserNamesAreCutAndCounted) {
   Engine engine(p, {21}, sink);
   Conversation c(engine, "198.51.100.2", "203.0.113.2");
   c.client("USER " + std::string(100, 'u') + "\r\n");
+  c.server("230 logged in\r\n");
   c.client("PORT 198,51,100,2,195,80\r\n");
   EXPECT_NE(sink.text().find(" user uuuuuuuu data "), std::string::npos) << sink.text();
   EXPECT_EQ(engine.counters().user_names_truncated, 1u);

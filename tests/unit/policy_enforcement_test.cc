@@ -15,24 +15,8 @@ using testing::Lab;
 using testing::payload_of;
 using testing::RecordingSink;
 using testing::Wire;
-
-std::shared_ptr<const CommandRules> rules_of(std::initializer_list<const char*> texts) {
-  auto rules = std::make_shared<CommandRules>();
-  uint32_t line = 10;
-  for (const char* t : texts) {
-    RuleParse p = parse_command_rule(t);
-    EXPECT_TRUE(p.rule) << t;
-    p.rule->line = line++;
-    rules->add(std::move(*p.rule));
-  }
-  return rules;
-}
-
-Policy with_rules(std::initializer_list<const char*> texts) {
-  Policy p;
-  p.rules = rules_of(texts);
-  return p;
-}
+using testing::rules_of;
+using testing::with_rules;
 
 // Client 198.51.100.2:40000 (ISN 1000) to server 203.0.113.2:21 (ISN 5000): stream byte 0
 // of each direction is at ISN + 1.
@@ -189,9 +173,11 @@ TEST(PolicyOnTheWire, TheDeniedLineGoesOnAsNoopTheConntrackIsMarkedAndLaterPacke
   EXPECT_EQ(w.send_at(true, w.client_seq() - 20, "TYPE I\r\nSTOR x.bin\r\n").fate, PacketDecision::Fate::kDrop);
   EXPECT_EQ(w.send(false, "200 NOOP ok\r\n").fate, PacketDecision::Fate::kDrop);
   EXPECT_EQ(lab.path.counters().denied_session_drops, 2u);
-  // An RST still ends the session (accepted, and the session forgotten).
+  // An RST is accepted, but the denied session is remembered (a later packet of the same
+  // connection, the conntrack gone, must not be picked up as a new, unjudged session).
   EXPECT_EQ(w.send(true, "", tcp_flags::kRst).fate, PacketDecision::Fate::kAccept);
-  EXPECT_EQ(lab.path.engine().session_count(), 0u);
+  EXPECT_EQ(lab.path.engine().session_count(), 1u);
+  EXPECT_EQ(w.send(true, "DELE y\r\n").fate, PacketDecision::Fate::kDrop);
 }
 
 TEST(PolicyOnTheWire, AMarkTheKernelRefusesIsCountedAndTheLineIsStillNeutralised) {

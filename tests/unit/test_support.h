@@ -1,5 +1,9 @@
 #pragma once
 // Helpers for driving the engine with hand-made segments and recording its actions.
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,5 +118,24 @@ class Conversation {
 };
 
 inline IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+// Command rules from their texts (config lines 10, 11, ...), and a policy with them.
+inline std::shared_ptr<const CommandRules> rules_of(std::initializer_list<const char*> texts) {
+  auto rules = std::make_shared<CommandRules>();
+  uint32_t line = 10;
+  for (const char* t : texts) {
+    RuleParse p = parse_command_rule(t);
+    EXPECT_TRUE(p.rule) << t;
+    p.rule->line = line++;
+    rules->add(std::move(*p.rule));
+  }
+  return rules;
+}
+
+inline Policy with_rules(std::initializer_list<const char*> texts) {
+  Policy p;
+  p.rules = rules_of(texts);
+  return p;
+}
 
 }  // namespace ftpgate::testing

@@ -91,5 +91,19 @@ TEST(VerdictExpectation, WithoutTheGluePacketNothingRidesOnTheVerdict) {
   EXPECT_EQ(lab.ct.installs, 1);
 }
 
+TEST(VerdictExpectation, TwoOffersInOnePacketReachTheKernelInTheirOrder) {
+  GlueLab lab;
+  lab.policy.max_expectations_per_session = 2;
+  lab.ct.add_connection(CtTuple{ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21});
+  Wire w(lab, "198.51.100.2", "203.0.113.2");
+  w.send(true, "PASV\r\nPASV\r\n");
+  w.send(false, "227 Entering Passive Mode (203,0,113,2,195,80)\r\n"
+                "227 Entering Passive Mode (203,0,113,2,195,81)\r\n");
+  lab.gateway.finish_attached(true);
+  ASSERT_EQ(lab.ct.expectations.size(), 2u);
+  EXPECT_EQ(lab.ct.expectations[0].request.tuple.dport, 50000);  // the first offer, first
+  EXPECT_EQ(lab.ct.expectations[1].request.tuple.dport, 50001);
+}
+
 }  // namespace
 }  // namespace ftpgate
