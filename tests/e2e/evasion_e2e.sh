@@ -2,9 +2,10 @@
 # End-to-end evasion suite: the bytes the FTP server receives must be the bytes ftpgate judged.
 # A client alone, with a raw socket (tests/e2e/evasion_client.py, scapy), tries to make a real
 # server execute a command the policy denies. Every case runs twice against the same servers:
-#   without  ftpgate running with no deny rule: the crafted dialogue must make the server
-#            execute the command (a target file is gone, a transfer happened). If it does not,
-#            the case is a harness failure (FAIL ... harness), never a pass.
+#   without  the same ruleset, ftpgate not running (its queue bypassed; for the audit cases,
+#            ftpgate with no deny rule): the crafted dialogue must make the server execute
+#            the command (a target file is gone, a transfer happened). If it does not, the
+#            case is a harness failure (FAIL ... harness), never a pass.
 #   with     rule = deny verb DELE,STOR,MKD,RMD,RNFR,SITE,APPE (and, on port 2100 only,
 #            the same rule limited to user anonymous): the server must NOT execute it. The
 #            server's own effect is the verdict (the target file still exists).
@@ -221,21 +222,29 @@ client() {  # PHASE SPORT_BASE CASES...: JSON lines into $LAB_DIR/results-PHASE.
     >> "$LAB_DIR/results-$phase.jsonl" 2>> "$LAB_DIR/client-$phase.err"
 }
 run_phase() {  # PHASE SPORT_BASE
-  local phase=$1 base=$2 slow_pid=""
+  local phase=$1 base=$2 slow_pid="" c plain="" audit=""
+  for c in $main_cases; do case $c in audit_*) audit+="$c " ;; *) plain+="$c " ;; esac; done
   : > "$LAB_DIR/ftpgate.log"
   write_conf "$LAB_DIR/$phase.conf" "$phase"
-  start_daemon --config "$LAB_DIR/$phase.conf" || return 1
+  # Without the policy, no daemon: the queue is bypassed and only the ruleset stands between
+  # client and server. (ftpgate itself, even without a deny rule, puts a differing later copy
+  # back to the first one it passed: it would stop some dialogues before they prove anything.)
+  # The audit cases need the daemon (its expectation lets the data connection through).
+  if [ "$phase" = with ]; then start_daemon --config "$LAB_DIR/$phase.conf" || return 1; fi
   # shellcheck disable=SC2086
   if [ -n "$slow_cases" ]; then client "$phase" "$base" $slow_cases & slow_pid=$!; fi
   # shellcheck disable=SC2086
-  client "$phase" $((base + 1000)) $main_cases
+  client "$phase" $((base + 1000)) $plain
+  if [ "$phase" = without ] && [ -n "$audit" ]; then start_daemon --config "$LAB_DIR/$phase.conf" || return 1; fi
+  # shellcheck disable=SC2086
+  client "$phase" $((base + 1500)) $audit
   [ -n "$slow_pid" ] && wait "$slow_pid"
   stop_daemon
   cp "$LAB_DIR/ftpgate.log" "$LAB_DIR/ftpgate-$phase.log"
   if [ -n "$table_cases" ]; then  # a small session table, a fresh daemon
     : > "$LAB_DIR/ftpgate.log"
     write_conf "$LAB_DIR/$phase-table.conf" "$phase" "max_sessions = 4"
-    start_daemon --config "$LAB_DIR/$phase-table.conf" || return 1
+    if [ "$phase" = with ]; then start_daemon --config "$LAB_DIR/$phase-table.conf" || return 1; fi
     # shellcheck disable=SC2086
     client "$phase" $((base + 2000)) $table_cases
     stop_daemon
