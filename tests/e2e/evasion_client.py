@@ -118,6 +118,22 @@ class Flow:
                 return
         self.send_pkt(self.packet(b"", "A"))
 
+    def forge_from_server(self, flags="A", ack_off=None):
+        """A segment in the server's name (its address, port and next sequence number), sent
+        out of the client's interface to the router, which forwards it back to the client:
+        on the way it passes conntrack and ftpgate as the server's. ACK_OFF: what it
+        acknowledges (relative; default next)."""
+        ack = (self.base + (self.next if ack_off is None else ack_off)) & 0xFFFFFFFF
+        ipl = IPv6(src=self.dst, dst=self.src) if self.v6 else IP(src=self.dst, dst=self.src)
+        pkt = ipl / TCP(sport=self.dport, dport=self.sport, seq=self.rcv_nxt, ack=ack,
+                        flags=flags, window=64240)
+        mac = bytes.fromhex(CONF["router_mac"].replace(":", ""))
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
+        try:
+            s.sendto(bytes(pkt), (CONF["iface"], 0x86DD if self.v6 else 0x0800, 0, 0, mac))
+        finally:
+            s.close()
+
     def rst_out(self):
         """Ends the flow at the server: an in-window RST (marked, so the client ns lets it out)."""
         if self.rcv_nxt is not None and not self.rst:
@@ -468,6 +484,35 @@ def rst_lost_at_next_seq(phase):
         time.sleep(0.1)
         fl.send(line[2:])
     return dele_case("rst_lost_at_next_seq", phase, "vsftpd", send)
+
+
+@case
+def forged_server_rst_between(phase):
+    # "DE", then an RST in the server's name at its next sequence number, sent by the client
+    # to the router (which forwards it back to the client: the server never sees it), "LE x".
+    def send(fl, t):
+        line = "DELE %s\r\n" % t[0]
+        fl.send(line[:2])
+        time.sleep(0.1)
+        fl.forge_from_server("R")
+        time.sleep(0.1)
+        fl.send(line[2:])
+    return dele_case("forged_server_rst_between", phase, "vsftpd", send)
+
+
+@case
+def forged_server_ack_then_copy(phase):
+    # SIZE x (lost before the server), an ACK for it in the server's name (sent by the client
+    # through the router, as above), then DELE x at the same sequence number: a gateway that
+    # keeps judged bytes until the server acknowledges them lets them go on the forged ACK.
+    def send(fl, t):
+        at = fl.next
+        fl.send("SIZE %s\r\n" % t[0], off=at, lossy=True)
+        time.sleep(0.1)
+        fl.forge_from_server("A")
+        time.sleep(0.1)
+        fl.send("DELE %s\r\n" % t[0], off=at)
+    return dele_case("forged_server_ack_then_copy", phase, "vsftpd", send)
 
 
 @case

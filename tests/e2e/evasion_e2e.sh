@@ -24,7 +24,10 @@
 #   one packet: two_denied_lines_one_packet (+ _ipv6), allowed_then_denied_one_packet
 #   resets and invalid copies: rst_out_of_window_between (DE | RST far outside the window |
 #     LE x), rst_lost_at_next_seq (an RST at the next sequence number, valid for conntrack,
-#     lost between router and server), fin_lost_then_line, bad_checksum_first_copy (SIZE x with
+#     lost between router and server), forged_server_rst_between (the same RST in the server's
+#     name, sent by the client to the router, which forwards it back: the server never sees
+#     it), forged_server_ack_then_copy (SIZE x lost before the server, a forged server ACK for
+#     it, then DELE x at the same sequence number), fin_lost_then_line, bad_checksum_first_copy (SIZE x with
 #     a bad checksum, then DELE x at the same sequence number), no_ack_flag_first_copy (a first
 #     copy with PSH and no ACK), paws_old_timestamp_first_copy (timestamps negotiated, a first
 #     copy whose old TSval fails the server's PAWS check)
@@ -171,12 +174,16 @@ start_vsftpd 4 21 && start_vsftpd 6 21 && start_vsftpd 4 2100 && start_proftpd 2
   start_pyftpd 2122 || { bad "a lab server did not start: $(cat "$LAB_DIR"/*.out 2>/dev/null | head -5)"; exit 1; }
 
 in_router sysctl -qw net.netfilter.nf_conntrack_acct=1
+# Loose reverse-path filtering, as systemd's sysctl defaults set it on Debian: the router takes
+# a packet in the server's name from the client side (forged_server_*), strict mode would not.
+in_router sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.rc.rp_filter=2
 in_router bash "$top/scripts/rules.sh" load --ports "$ports" --audit > /dev/null || { bad "rules.sh load failed"; exit 1; }
 
 # --- the client's view of the lab -----------------------------------------------------------
 cat > "$LAB_DIR/client.json" << EOF
 {"iface": "c0", "client4": "$CLIENT4", "client6": "$CLIENT6", "server4": "$SERVER4",
  "server6": "$SERVER6", "root": "$root", "spoof_syns": 8, "urg_server": "pyftpd",
+ "router_mac": "$(in_router cat /sys/class/net/rc/address)",
  "ports": {"vsftpd": 21, "identity": 2100, "proftpd": 2121, "pyftpd": 2122}}
 EOF
 
@@ -199,7 +206,8 @@ write_conf() {  # FILE with|without [extra lines]
 main_cases="control_plain_denied control_allowed_command control_plain_denied_proftpd
   two_denied_lines_one_packet allowed_then_denied_one_packet two_denied_lines_one_packet_ipv6
   rst_out_of_window_between bad_checksum_first_copy ooo_longer_copy_differs
-  inorder_retransmission_differs rst_lost_at_next_seq fin_lost_then_line no_ack_flag_first_copy
+  inorder_retransmission_differs rst_lost_at_next_seq forged_server_rst_between
+  forged_server_ack_then_copy fin_lost_then_line no_ack_flag_first_copy
   paws_old_timestamp_first_copy rst_out_of_window_between_ipv6 bad_checksum_first_copy_ipv6
   ooo_longer_copy_differs_ipv6 inorder_retransmission_differs_ipv6
   ooo_denied_before_hole ooo_buffer_overflow
