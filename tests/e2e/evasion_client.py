@@ -118,7 +118,7 @@ class Flow:
                 return
         self.send_pkt(self.packet(b"", "A"))
 
-    def forge_from_server(self, flags="A", ack_off=None):
+    def forge_from_server(self, flags="A", ack_off=None, payload=b""):
         """A segment in the server's name (its address, port and next sequence number), sent
         out of the client's interface to the router, which forwards it back to the client:
         on the way it passes conntrack and ftpgate as the server's. ACK_OFF: what it
@@ -127,6 +127,8 @@ class Flow:
         ipl = IPv6(src=self.dst, dst=self.src) if self.v6 else IP(src=self.dst, dst=self.src)
         pkt = ipl / TCP(sport=self.dport, dport=self.sport, seq=self.rcv_nxt, ack=ack,
                         flags=flags, window=64240)
+        if payload:
+            pkt = pkt / Raw(payload)
         mac = bytes.fromhex(CONF["router_mac"].replace(":", ""))
         s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
         try:
@@ -645,6 +647,27 @@ def identity_user_after_anonymous(phase):
             raise Harness("second USER answered %r (vsftpd should say 530)" % r)
         fl.send("DELE %s\r\n" % t[0])
     return dele_case("identity_user_after_anonymous", phase, "identity", send)
+
+
+@case
+def identity_forged_230(phase):
+    # Port 2100 denies only user anonymous. Logged in as anonymous, the client sends USER
+    # alice and at once, in the server's name, a "230" of exactly the length of the 530 that
+    # vsftpd will answer (learnt from a first USER alice): a gateway that takes the user from
+    # the server's answer sees alice accepted; vsftpd keeps the session anonymous.
+    def send(fl, t):
+        fl.send("USER alice\r\n")
+        first = fl.settle()
+        if not first or not first.startswith("530"):
+            raise Harness("USER alice answered %r" % first)
+        n = len(first) + 2
+        forged = ("230 " + "x" * (n - 6) + "\r\n").encode()
+        fl.send("USER alice\r\n")
+        fl.forge_from_server("PA", payload=forged)
+        fl.settle()  # the forged 230 (the real 530 lands on the same bytes)
+        time.sleep(0.2)
+        fl.send("DELE %s\r\n" % t[0])
+    return dele_case("identity_forged_230", phase, "identity", send)
 
 
 @case

@@ -43,7 +43,9 @@
 #   identity: identity_user_after_anonymous (vsftpd answers the second USER with 530 and stays
 #     anonymous), identity_pipelined_login (USER/PASS/DELE in one segment before the 230),
 #     identity_forgotten_by_rst (after the anonymous login, an RST at the next sequence number
-#     lost before the server, then DELE: the gateway may pick the session up without its user)
+#     lost before the server, then DELE: the gateway may pick the session up without its user),
+#     identity_forged_230 (USER alice, and at once a 230 in the server's name, sent by the
+#     client through the router, as long as vsftpd's 530: then DELE as the anonymous user)
 #   forgetting: silent_denied_session_continues (11.5 s of silence after a denied line, in the
 #     background of the others), session_table_full (max_sessions = 4, 8 spoofed SYNs)
 #   audit (audit_log): audit_pipelined_pasv_retr (PASV and RETR in one segment: the record must
@@ -71,11 +73,15 @@ set -u
 ftpgate=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 source "$here/e2e_common.sh"
-e2e_needs vsftpd nft iptables tcpdump jq /usr/bin/python3
-# ProFTPD: Debian's proftpd-core conflicts with vsftpd (both provide ftp-server), so it is used
-# unpacked where it is not installed:  mkdir -p BUILD/proftpd && cd BUILD/proftpd &&
-#   apt-get download proftpd-core && dpkg-deb -x proftpd-core_*.deb root   (BUILD: ftpgate's dir)
-proftpd=${PROFTPD:-$(command -v proftpd || echo "$(dirname "$ftpgate")/proftpd/root/usr/sbin/proftpd")}
+e2e_needs nft iptables tcpdump jq /usr/bin/python3
+# The servers: installed, or unpacked next to ftpgate, because Debian's vsftpd and
+# proftpd-core conflict (both provide ftp-server) and installing one removes the other:
+#   mkdir -p BUILD/proftpd && cd BUILD/proftpd && apt-get download proftpd-core &&
+#   dpkg-deb -x proftpd-core_*.deb root      (likewise BUILD/vsftpd; BUILD: ftpgate's directory)
+unpacked() { echo "$(dirname "$ftpgate")/$1/root/usr/sbin/$1"; }
+vsftpd=${VSFTPD:-$(command -v vsftpd || unpacked vsftpd)}
+proftpd=${PROFTPD:-$(command -v proftpd || unpacked proftpd)}
+[ -x "$vsftpd" ] || { echo "missing vsftpd: skipped"; exit 77; }
 /usr/bin/python3 -c 'import scapy.layers.inet' 2> /dev/null || { echo "no python3-scapy: skipped"; exit 77; }
 t_start=$(date +%s)
 LAB=${EVASION_LAB:-fgv$$}; LAB_DIR=/tmp/$LAB
@@ -127,7 +133,7 @@ start_vsftpd() {  # FAMILY PORT: anonymous, may delete, create and make director
       xferlog_enable=YES xferlog_std_format=NO log_ftp_protocol=YES \
       "vsftpd_log_file=$LAB_DIR/vsftpd-$family-$port.log"
   } > "$conf"
-  in_server vsftpd "$conf" > "$LAB_DIR/vsftpd-$family-$port.out" 2>&1 &
+  in_server "$vsftpd" "$conf" > "$LAB_DIR/vsftpd-$family-$port.out" 2>&1 &
   lab_wait_listen "$port"
 }
 start_proftpd() {  # PORT
@@ -214,7 +220,7 @@ main_cases="control_plain_denied control_allowed_command control_plain_denied_pr
   long_line_vsftpd nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd
   iac_inside_verb_proftpd iac_before_verb_proftpd lowercase_verb bare_lf_line
   identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
-  identity_forgotten_by_rst ipv4_fragments ipv6_dstopts_header audit_plain_pasv_retr audit_pipelined_pasv_retr
+  identity_forgotten_by_rst identity_forged_230 ipv4_fragments ipv6_dstopts_header audit_plain_pasv_retr audit_pipelined_pasv_retr
   urgent_byte_in_verb tiny_segments keepalive_byte_then_overlap window_edge_probe_byte syn_with_data"
 slow_cases="silent_denied_session_continues"
 table_cases="session_table_full"
