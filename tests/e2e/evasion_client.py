@@ -652,9 +652,9 @@ def identity_user_after_anonymous(phase):
 @case
 def identity_forged_230(phase):
     # Port 2100 denies only user anonymous. Logged in as anonymous, the client sends USER
-    # alice and at once, in the server's name, a "230" of exactly the length of the 530 that
-    # vsftpd will answer (learnt from a first USER alice): a gateway that takes the user from
-    # the server's answer sees alice accepted; vsftpd keeps the session anonymous.
+    # alice and, in the server's name, a "230" of exactly the length of the 530 that vsftpd
+    # will answer (learnt from a first USER alice): a gateway that takes the user from the
+    # server's answer sees alice accepted; vsftpd keeps the session anonymous.
     def send(fl, t):
         fl.send("USER alice\r\n")
         first = fl.settle()
@@ -662,10 +662,17 @@ def identity_forged_230(phase):
             raise Harness("USER alice answered %r" % first)
         n = len(first) + 2
         forged = ("230 " + "x" * (n - 6) + "\r\n").encode()
-        fl.send("USER alice\r\n")
+        at = fl.next
+        # The first copy of the second USER alice is lost before the server, so the forged
+        # 230 surely passes the gateway before vsftpd's 530; then the same bytes again.
+        fl.send("USER alice\r\n", lossy=True)
+        time.sleep(0.05)
+        real_next = fl.rcv_nxt  # what vsftpd has sent: it must not see an ACK beyond it
         fl.forge_from_server("PA", payload=forged)
-        fl.settle()  # the forged 230 (the real 530 lands on the same bytes)
-        time.sleep(0.2)
+        fl.settle()  # the forged 230
+        time.sleep(0.1)
+        fl.send("USER alice\r\n", off=at, ack=real_next)
+        time.sleep(0.2)  # vsftpd's 530 lands on the forged bytes
         fl.send("DELE %s\r\n" % t[0])
     return dele_case("identity_forged_230", phase, "identity", send)
 
