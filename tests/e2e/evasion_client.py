@@ -251,9 +251,14 @@ class Flow:
     # --- connection ------------------------------------------------------------------------
     def connect(self, syn_payload=b"", timeout=3.0, options=(("MSS", 1460),)):
         syn = self.packet(syn_payload, "S", seq=self.isn, options=list(options))
-        self.send_pkt(syn)
-        if not self.wait(lambda: self.rcv_nxt is not None or self.rst, timeout) or self.rst:
-            raise Harness("no SYN-ACK from %s:%d" % (self.dst, self.dport))
+        self.syns = 0
+        for wait in (1.0, timeout - 1.0):  # the SYN again after a second, as a TCP stack would
+            self.send_pkt(syn)
+            self.syns += 1
+            if self.wait(lambda: self.rcv_nxt is not None or self.rst, wait):
+                break
+        if self.rcv_nxt is None or self.rst:
+            raise Harness("no SYN-ACK from %s:%d to %d SYNs" % (self.dst, self.dport, self.syns))
         acked = (self.syn_ack.ack - self.base) & 0xFFFFFFFF
         self.next = acked if acked < 0x80000000 else 0  # SYN data the server took (TFO)
         self.syn_data_taken = acked
@@ -328,6 +333,8 @@ def dele_case(case, phase, server, send=None, family=4, user="anonymous", files=
         (dialogue or default)(fl, [r for r, _ in made])
         r = fl.settle()
         notes.append("server answered %r" % r if r else ("reset" if fl.rst else "no answer"))
+        if fl.syns > 1:
+            notes.append("SYN sent twice")
         time.sleep(0.2)
     except Harness as e:
         if phase == "without":
