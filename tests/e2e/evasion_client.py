@@ -400,6 +400,13 @@ def two_denied_lines_one_packet(phase):
 
 
 @case
+def two_denied_lines_one_packet_proftpd(phase):
+    return dele_case("two_denied_lines_one_packet_proftpd", phase, "proftpd",
+                     lambda fl, t: fl.send("DELE %s\r\nDELE %s\r\n" % (t[0], t[1])),
+                     files=("a.txt", "b.txt"))
+
+
+@case
 def allowed_then_denied_one_packet(phase):
     return dele_case("allowed_then_denied_one_packet", phase, "vsftpd",
                      lambda fl, t: fl.send("CWD /\r\nDELE %s\r\n" % t[0]))

@@ -21,7 +21,7 @@
 # Cases (one ok/FAIL line each, saying what the server did in both runs):
 #   controls: control_plain_denied (vsftpd), control_plain_denied_proftpd,
 #     control_allowed_command (CWD and SIZE must work in both runs), identity_control_anonymous
-#   one packet: two_denied_lines_one_packet (+ _ipv6), allowed_then_denied_one_packet
+#   one packet: two_denied_lines_one_packet (+ _ipv6, _proftpd), allowed_then_denied_one_packet
 #   resets and invalid copies: rst_out_of_window_between (DE | RST far outside the window |
 #     LE x), rst_lost_at_next_seq (an RST at the next sequence number, valid for conntrack,
 #     lost between router and server), forged_server_rst_between (the same RST in the server's
@@ -211,6 +211,7 @@ write_conf() {  # FILE with|without [extra lines]
 }
 main_cases="control_plain_denied control_allowed_command control_plain_denied_proftpd
   two_denied_lines_one_packet allowed_then_denied_one_packet two_denied_lines_one_packet_ipv6
+  two_denied_lines_one_packet_proftpd
   rst_out_of_window_between bad_checksum_first_copy ooo_longer_copy_differs
   inorder_retransmission_differs rst_lost_at_next_seq forged_server_rst_between
   forged_server_ack_then_copy fin_lost_then_line no_ack_flag_first_copy
