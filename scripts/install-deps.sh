@@ -14,6 +14,9 @@ packages=(
   vsftpd python3-pyftpdlib curl lftp
   # NAT64 lab (tests/e2e/nat64_e2e.sh): the translator
   tayga
+  # the evasion suite's crafted client (ProFTPD conflicts with vsftpd as a package: it is
+  # unpacked, below)
+  python3-scapy jq
   # the HA pair (tests/e2e/ha_e2e.sh): conntrack state sync and VRRP
   conntrackd keepalived
   # misc
@@ -51,8 +54,8 @@ for unit in conntrackd keepalived; do
     systemctl disable "$unit" >/dev/null 2>&1 || true
   fi
 done
-# proftpd for the NAT64 lab: its Debian package conflicts with vsftpd (installing it removes
-# vsftpd), so it is unpacked, not installed, where tests/e2e/nat64_e2e.sh looks for it.
+# proftpd for the NAT64 lab and the evasion suite: its Debian package conflicts with vsftpd
+# (installing it removes vsftpd), so it is unpacked, not installed, where both look for it.
 if [ ! -x /opt/ftpgate-lab/proftpd/usr/sbin/proftpd ] && ! command -v proftpd > /dev/null 2>&1; then
   mkdir -p /opt/ftpgate-lab
   (cd /opt/ftpgate-lab && apt-get download -qq proftpd-core && dpkg -x proftpd-core_*.deb proftpd && rm -f proftpd-core_*.deb)
