@@ -34,7 +34,7 @@ suite() {  # name command...
 }
 
 # FTPGATE_STAGE_PARTS (scripts/stock_kernel.sh) selects parts, for a quicker look at one.
-want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit latency} " == *" $1 "* ]]; }
+want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit evasion latency} " == *" $1 "* ]]; }
 if want check; then
 echo "--- what this kernel offers"
 "$ftpgate" check > /tmp/check.out 2>&1; check_rc=$?
@@ -137,6 +137,17 @@ want nat && suite nat env FTPGATE_E2E_HELPER=auto FTPGATE_E2E_CASES="snat4_port 
 want policy && suite policy bash "$top/tests/e2e/policy_e2e.sh" "$ftpgate"
 # The transfer audit with the nft queue statement for data SYN/FIN/RST (rules.sh --audit).
 want audit && suite audit bash "$top/tests/e2e/audit_e2e.sh" "$ftpgate"
+
+# The evasion cases whose outcome depends on the kernel, not on the server's parser: what
+# conntrack and the receiver's TCP discard (window, checksum, PAWS, RST rules), loss after the
+# router, forged segments in the server's name, fragments, extension headers, urgent data, SYN
+# data, the nft queue path with the reset; the parser cases run on the host only.
+want evasion && suite evasion env EVASION_CASES="control_plain_denied control_allowed_command \
+  two_denied_lines_one_packet two_denied_lines_one_packet_ipv6 rst_out_of_window_between \
+  bad_checksum_first_copy rst_lost_at_next_seq forged_server_rst_between forged_server_ack_then_copy \
+  fin_lost_then_line paws_old_timestamp_first_copy ooo_longer_copy_differs inorder_retransmission_differs \
+  ooo_denied_before_hole window_edge_probe_byte ipv4_fragments ipv6_dstopts_header urgent_byte_in_verb \
+  syn_with_data" bash "$top/tests/e2e/evasion_e2e.sh" "$ftpgate"
 
 # The verdict latency of the packets that carry PORT and 227, on the wire (tcpdump on both
 # router interfaces), as bench.sh measures it on the host: median and p99 on this kernel.
