@@ -7,6 +7,8 @@
 #   - the banner and the SYST reply reach the client masked, same length
 #   - strict mode (loaded by SIGHUP) resets a bounce attempt; before it, the bounce is only
 #     refused; a reload with a bad rule is refused with its line number, the old rules kept
+#   - without a daemon the queue's bypass lets control connections through unjudged, and
+#     rules.sh --fail-closed drops them; fail_closed = yes works while the daemon runs
 #   policy_e2e.sh FTPGATE     (root; exits 77 = skipped when not root or tools are missing)
 set -u
 ftpgate=$(realpath "$1")
@@ -98,6 +100,23 @@ else bad "bad rule reload: $(grep reload "$LAB_DIR/ftpgate.log" | tail -1)"; fi
 in_client curl -s -S --max-time 8 -T "$LAB_DIR/up.bin" "$url/up-after.bin" 2> /dev/null
 [ ! -e "$LAB_DIR/root/up-after.bin" ] && ok "after the refused reload STOR is still denied" || bad "STOR allowed after a refused reload"
 
+stop_daemon
+
+# --- the daemon's own failures: with the queue's bypass (the default) a control connection goes
+#     on unjudged while no daemon reads the queue; with rules.sh --fail-closed it is dropped;
+#     with fail_closed = yes and --fail-closed, FTP works while the daemon runs ---------------
+login() { in_client timeout 6 "$PYTHON" "$here/policy_client.py" "$SERVER4" 21 banner > /dev/null 2>&1; }
+if login; then ok "no daemon, queue bypass (default): a control connection still logs in, unjudged"
+else bad "no daemon, bypass: the control connection failed"; fi
+in_router bash "$top/scripts/rules.sh" load --standalone --ports 21,2121 --fail-closed > /dev/null
+if login; then bad "no daemon, --fail-closed: a control connection got through unjudged"
+else ok "no daemon, rules.sh --fail-closed: the control connection is dropped, nothing passes unjudged"; fi
+write_conf "fail_closed = yes"
+start_daemon --config "$conf" || exit 1
+if login && in_client curl -s -S --max-time 8 -o "$LAB_DIR/got2" "ftp://$SERVER4/pub/64k.bin" &&
+   cmp -s "$LAB_DIR/got2" "$LAB_DIR/root/pub/64k.bin"; then
+  ok "fail_closed = yes with --fail-closed, daemon running: login and RETR work"
+else bad "fail_closed with the daemon running: FTP failed"; fi
 stop_daemon
 echo "policy e2e: $passed passed, $failed failed"
 [ "$failed" = 0 ]
