@@ -50,7 +50,9 @@ printf '[Service]\nNetworkNamespacePath=/run/netns/%sr\n' "$LAB" > /etc/systemd/
 sed -i 's/^FTPGATE_RULES=.*/FTPGATE_RULES="--ports 21 --queue 0 --helper auto --audit"/' /etc/default/ftpgate
 # The transfer audit under the unit's LogsDirectory (ProtectSystem=strict elsewhere).
 cp /etc/ftpgate/ftpgate.conf "$LAB_DIR/ftpgate.conf.orig"
-echo "audit_log = /var/log/ftpgate/transfers.jsonl" >> /etc/ftpgate/ftpgate.conf
+sed -i 's|^audit_log *=.*|audit_log = /var/log/ftpgate/transfers.jsonl|' /etc/ftpgate/ftpgate.conf
+grep -q '^audit_log = /var/log/ftpgate/transfers.jsonl' /etc/ftpgate/ftpgate.conf ||
+  echo "audit_log = /var/log/ftpgate/transfers.jsonl" >> /etc/ftpgate/ftpgate.conf
 systemctl daemon-reload
 if systemctl restart ftpgate && systemctl is-active -q ftpgate; then ok "systemctl restart ftpgate with FTPGATE_RULES set"
 else bad "systemctl restart: $(journalctl -u ftpgate --no-pager | tail -5 | tr '\n' ' ')"; fi
