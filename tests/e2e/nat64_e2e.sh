@@ -52,7 +52,12 @@ prefix $PREFIX/96
 dynamic-pool $POOL
 data-dir $LAB_DIR/tayga
 EOF
-in_router tayga -c "$LAB_DIR/tayga.conf" --mktun > /dev/null 2>&1 || { echo "tayga --mktun failed"; exit 1; }
+# A distribution kernel has TUN as a module (the stock-kernel guest): load it, and make the
+# device node where no udev made it.
+modprobe tun 2> /dev/null || true
+[ -c /dev/net/tun ] || { mkdir -p /dev/net && mknod /dev/net/tun c 10 200; }
+in_router tayga -c "$LAB_DIR/tayga.conf" --mktun > "$LAB_DIR/mktun.out" 2>&1 ||
+  { echo "tayga --mktun failed: $(head -c 300 "$LAB_DIR/mktun.out")"; exit 1; }
 in_router ip link set nat64 up
 in_router ip addr add "$ROUTER_S4" dev nat64
 in_router ip -6 addr add "$ROUTER_C6" dev nat64
@@ -107,7 +112,7 @@ DAEMON_PORTS=21,2121,2122
 
 # Firewall: ftpgate's rules (forward policy drop on both families, helper on both legs'
 # control connections), with the IPv6 leg's queue rule removed: ftpgate sees the IPv4 leg.
-rules() { in_router bash "$top/scripts/rules.sh" load --ports "$DAEMON_PORTS" --helper sane --queue 0 "$@" > /dev/null &&
+rules() { in_router bash "$top/scripts/rules.sh" load --standalone --ports "$DAEMON_PORTS" --helper sane --queue 0 "$@" > /dev/null &&
           in_router ip6tables -F FTPGATE; }
 unrules() { in_router bash "$top/scripts/rules.sh" unload > /dev/null 2>&1; }
 status() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" 2> /dev/null; }
