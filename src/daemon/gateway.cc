@@ -6,6 +6,7 @@
 
 #include "core/endpoint_formatter.h"
 #include "daemon/ftp64_legs.h"
+#include "daemon/synced_expectations.h"
 #include "kernel/netlink_socket.h"
 
 namespace ftpgate {
@@ -242,7 +243,12 @@ int Gateway::install_nated(const Action& a, ControlState& s, ExpectationRequest&
   }
   if (rc != 0) return rc;
   ++counters_.nat_expectations;
-  if (port != e.dport) ++counters_.nat_port_changed;
+  if (port != e.dport) {
+    ++counters_.nat_port_changed;
+    // For the other router of an HA pair: this connection's synced expectations cannot be
+    // repaired there (synced_expectations.h).
+    if (ct_.set_mark(ct.orig, kPortMovedMark, kPortMovedMark) != 0) ++counters_.policy_mark_errors;
+  }
   out.nat_to = address_port_text(e.dst, e.dport);
   out.nat_as = address_port_text(req.tuple.dst, req.tuple.dport);
   if (auto text = plan_endpoint_rewrite(e.announcement, a.endpoint_text, other.dst, req.tuple.dport)) {

@@ -15,6 +15,13 @@ ExpectationRepair plan_expectation_repair(const ExpectationInfo& e, const Conntr
   r.request.timeout_s = timeout_s;
   r.retime = e.timeout_s > timeout_s;
   if (!master.nated() || e.has_nat) return r;
+  if ((master.mark & kPortMovedMark) != 0) {
+    // The first router moved a port of this connection: the inside port is unknown here, and
+    // the expectation's own port may be one the peer never announced. Left closed: a transfer
+    // fails rather than reach a port nobody opened.
+    r.unrepairable = true;
+    return r;
+  }
   if (e.tuple.dst == master.reply.dst) {
     // Announced by the client (PORT/EPRT): the data connection comes to the client's translated
     // address and is translated back to the client.

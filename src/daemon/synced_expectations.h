@@ -51,6 +51,13 @@ struct ExpectationRepair {
   ExpectationRequest request;         // the complete expectation
 };
 // For `e` of `master`, with ftpgate's timeout; nothing to do when neither flag is set.
+// The conntrack mark bit the gateway sets on a NATed control connection once it announced a
+// data port other than the one the peer sent (the announced one was expected already): the
+// other router of an HA pair cannot know the inside port of that connection's synced
+// expectations (conntrackd drops the saved one), so it leaves them closed. Keep it free in the
+// ruleset, as CTMARK (0x01000000) and enforce_mark (0x40000000).
+inline constexpr uint32_t kPortMovedMark = 0x20000000;
+
 ExpectationRepair plan_expectation_repair(const ExpectationInfo& e, const ConntrackInfo& master,
                                           uint32_t timeout_s);
 

@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "daemon/synced_expectations.h"
 #include "packet_path_lab.h"
 
 namespace ftpgate {
@@ -342,6 +343,20 @@ TEST(Gateway, ExpectationsThatTimedOutUnusedLeaveTheSessionsList) {
   ASSERT_NE(s, nullptr);
   ASSERT_NE(find_control_state(s), nullptr);
   EXPECT_EQ(find_control_state(s)->installed.size(), 1u);  // the last one only
+}
+
+TEST(Gateway, AMovedPortMarksTheControlConnectionForTheOtherRouter) {
+  // Masquerade: the public 203.0.113.1:50000 is expected already by another connection, so the
+  // PORT is announced as 50001; the mark tells an HA peer not to guess the inside port.
+  Lab lab;
+  lab.ct.add_connection(kMasqOrig, kMasqReply);
+  const CtTuple other{ip("198.51.100.7"), ip("203.0.113.2"), 40100, 21};
+  lab.ct.add_connection(other);
+  lab.ct.add_synced(other, CtTuple{ip("203.0.113.2"), ip("203.0.113.1"), 0, 50000});
+  Wire w(lab, "198.51.100.2", "203.0.113.2");
+  w.send(true, "PORT 198,51,100,2,195,80\r\n");
+  EXPECT_EQ(lab.gateway.counters().nat_port_changed, 1u);
+  EXPECT_EQ(lab.ct.conntracks[0].mark & kPortMovedMark, kPortMovedMark);
 }
 
 }  // namespace

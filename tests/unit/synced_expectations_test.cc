@@ -64,6 +64,18 @@ void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
 
 class PlanRepair : public ::testing::TestWithParam<Row> {};
 
+TEST(PlanRepairMovedPort, AMasterWhosePortTheFirstRouterMovedIsLeftClosed) {
+  // masquerade_port, but r1 announced 50001 for the client's 50000 (50000 was expected already):
+  // the synced expectation says 50001, the inside port is unknown here.
+  const CtTuple orig{ip("198.51.100.2"), ip("203.0.113.2"), 40000, 21};
+  ConntrackInfo master = conntrack(orig, {ip("203.0.113.2"), ip("203.0.113.1"), 21, 40000});
+  master.mark = 0x01000000 | kPortMovedMark;
+  const ExpectationRepair r =
+      plan_expectation_repair(synced(orig, {ip("203.0.113.2"), ip("203.0.113.1"), 0, 50001}), master, 30);
+  EXPECT_TRUE(r.unrepairable);
+  EXPECT_FALSE(r.restore_nat);
+}
+
 TEST_P(PlanRepair, AsTheMastersTranslationSays) {
   const Row& row = GetParam();
   ExpectationInfo e = synced(row.orig, row.tuple, row.timeout);
