@@ -3,6 +3,7 @@
 #   rules.sh load   [--standalone | --queue-only] [--ports 21,2121] [--queue 0|0-3]
 #                   [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables] [--no-queue]
 #                   [--ctmark 0x01000000] [--enforce-mark 0x40000000] [--audit] [--fail-closed]
+#                   [--family inet|ip|ip6]
 #   rules.sh unload
 #   rules.sh status
 # (default)       beside your own firewall, deciding nothing else: table inet ftpgate whose
@@ -25,12 +26,14 @@
 # --fail-closed   control packets are queued without bypass: while ftpgate is not running they
 #                 are dropped, never passed unjudged (pair with fail_closed = yes; FTP stalls
 #                 while the daemon is down)
+# --family ip     queue only IPv4 control packets (ip6: only IPv6; inet, the default: both). For
+#                 a NAT64 router, where ftpgate translates on the IPv4 leg only (config nat64)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
 
 ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000; audit=0
-bypass=1; mode=beside
+bypass=1; mode=beside; family=inet
 cmd=${1:-}; shift || true
 value() {  # OPTION ARGS...: the option's value, or why there is none
   if [ $# -lt 2 ] || [[ $2 == --* ]] || [ -z "$2" ]; then
@@ -51,9 +54,11 @@ while [ $# -gt 0 ]; do
     --fail-closed) bypass=0; shift ;;
     --standalone) mode=standalone; shift ;;
     --queue-only) mode=queue-only; shift ;;
+    --family) family=$(value "$@") || exit 2; shift 2 ;;
     *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+case $family in inet|ip|ip6) ;; *) echo "rules.sh: --family must be inet, ip or ip6, not '$family'" >&2; exit 2 ;; esac
 [[ $ports =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "rules.sh: --ports takes port numbers separated by commas (21,2121), not '$ports'" >&2; exit 2; }
 
 helper_registered() {  # a ct helper object of type "ftpgate" loads only once it is registered
@@ -87,11 +92,12 @@ load() {
   case $queue in *-*) nft_q="num $queue fanout"; ipt_q="--queue-balance ${queue/-/:}" ;; esac
   if [ "$with_queue" = 1 ] && [ "$form" = nft ]; then
     local nft_bypass=" bypass"; [ "$bypass" = 1 ] || nft_bypass=""
-    queue_stmt="tcp dport @ftp_ports queue $nft_q$nft_bypass
-		tcp sport @ftp_ports queue $nft_q$nft_bypass"
+    local only=""; [ "$family" = ip ] && only="meta nfproto ipv4 "; [ "$family" = ip6 ] && only="meta nfproto ipv6 "
+    queue_stmt="${only}tcp dport @ftp_ports queue $nft_q$nft_bypass
+		${only}tcp sport @ftp_ports queue $nft_q$nft_bypass"
     # Data connections are the expected ones of FTP control connections (they inherit CTMARK).
     [ "$audit" = 1 ] && queue_stmt+="
-		ct status expected ct mark and $ctmark == $ctmark tcp flags & (syn | fin | rst) != 0 queue $nft_q bypass"
+		${only}ct status expected ct mark and $ctmark == $ctmark tcp flags & (syn | fin | rst) != 0 queue $nft_q bypass"
   fi
   unload
   local rendered line policy=accept
@@ -125,8 +131,9 @@ load() {
   fi
   rm -f "${TMPDIR:-/tmp}/ftpgate-rules.$$"
   if [ "$with_queue" = 1 ] && [ "$form" = iptables ]; then
-    local ipt
-    for ipt in iptables ip6tables; do
+    local ipt ipts=(iptables ip6tables)
+    [ "$family" = ip ] && ipts=(iptables); [ "$family" = ip6 ] && ipts=(ip6tables)
+    for ipt in "${ipts[@]}"; do
       { sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e "s/@BYPASS@/$([ "$bypass" = 1 ] && echo ' --queue-bypass')/" \
             -e '/^COMMIT$/d' "$rules_dir/ftpgate-queue.iptables.in"
         [ "$audit" = 1 ] && echo "-A FTPGATE -p tcp -m conntrack --ctstatus EXPECTED -m connmark --mark $ctmark/$ctmark -m tcp ! --tcp-flags SYN,FIN,RST NONE -j NFQUEUE $ipt_q --queue-bypass"
@@ -137,7 +144,7 @@ load() {
   local what="beside your firewall: forward policy accept"
   [ "$mode" = standalone ] && what="standalone: forward policy drop"
   [ "$mode" = queue-only ] && what="queueing only" && helper="from your ruleset"
-  echo "rules.sh: loaded ($what; form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
+  echo "rules.sh: loaded ($what; form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$family" = inet ] || echo ", $family only")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
 }
 
 case $cmd in

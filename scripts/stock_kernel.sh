@@ -68,7 +68,7 @@ FTPGATE_BUILD=$build
 FTPGATE_TOP=$top
 FTPGATE_MODULES=$root
 FTPGATE_DEB=$deb
-FTPGATE_STAGE_PARTS="${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit evasion latency systemd}"
+FTPGATE_STAGE_PARTS="${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 policy audit evasion latency systemd}"
 EOF
 echo "stock kernel: booting $pkg under QEMU (TCG); the guest's log follows when it powers off"
 set +e

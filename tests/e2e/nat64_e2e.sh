@@ -111,9 +111,8 @@ port_of() { case $1 in legacy) echo 2121 ;; vsftpd) echo 21 ;; proftpd) echo 212
 DAEMON_PORTS=21,2121,2122
 
 # Firewall: ftpgate's rules (forward policy drop on both families, helper on both legs'
-# control connections), with the IPv6 leg's queue rule removed: ftpgate sees the IPv4 leg.
-rules() { in_router bash "$top/scripts/rules.sh" load --standalone --ports "$DAEMON_PORTS" --helper sane --queue 0 "$@" > /dev/null &&
-          in_router ip6tables -F FTPGATE; }
+# control connections), queueing only IPv4 (--family ip): ftpgate sees the IPv4 leg.
+rules() { in_router bash "$top/scripts/rules.sh" load --standalone --family ip --ports "$DAEMON_PORTS" --helper sane --queue 0 "$@" > /dev/null; }
 unrules() { in_router bash "$top/scripts/rules.sh" unload > /dev/null 2>&1; }
 status() { "$ftpgate" status --socket "$LAB_DIR/ftpgate.sock" 2> /dev/null; }
 counter() { status | awk -v n="ftpgate_$1" '$1 == n { print $2 }'; }

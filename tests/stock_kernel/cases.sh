@@ -34,7 +34,7 @@ suite() {  # name command...
 }
 
 # FTPGATE_STAGE_PARTS (scripts/stock_kernel.sh) selects parts, for a quicker look at one.
-want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat policy audit evasion latency} " == *" $1 "* ]]; }
+want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 policy audit evasion latency} " == *" $1 "* ]]; }
 if want check; then
 echo "--- what this kernel offers"
 "$ftpgate" check > /tmp/check.out 2>&1; check_rc=$?
@@ -149,6 +149,11 @@ want evasion && suite evasion env EVASION_CASES="control_plain_denied control_al
   ooo_denied_before_hole window_edge_probe_byte ipv4_fragments ipv6_dstopts_header urgent_byte_in_verb \
   syn_with_data" bash "$top/tests/e2e/evasion_e2e.sh" "$ftpgate"
 
+# NAT64 (RFC 6384) on the nft queue path, queueing the IPv4 leg only (rules.sh --family ip):
+# EPSV and EPRT translated for a server that knows only PASV and PORT, and a passive transfer
+# through vsftpd; the rest of the matrix is the same code on the host.
+want nat64 && suite nat64 env NAT64_CASES="ftplib-legacy-passive ftplib-legacy-active curl-vsftpd-passive" \
+  bash "$top/tests/e2e/nat64_e2e.sh" "$ftpgate"
 
 # The verdict latency of the packets that carry PORT and 227, on the wire (tcpdump on both
 # router interfaces), as bench.sh measures it on the host: median and p99 on this kernel.
