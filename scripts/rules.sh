@@ -3,7 +3,7 @@
 #   rules.sh load   [--standalone | --queue-only] [--ports 21,2121] [--queue 0|0-3]
 #                   [--helper auto|sane|ftpgate|ftp] [--form auto|nft|iptables] [--no-queue]
 #                   [--ctmark 0x01000000] [--enforce-mark 0x40000000] [--audit] [--fail-closed]
-#                   [--family inet|ip|ip6]
+#                   [--family inet|ip|ip6] [--queue-all]
 #   rules.sh unload
 #   rules.sh status
 # (default)       beside your own firewall, deciding nothing else: table inet ftpgate whose
@@ -26,6 +26,8 @@
 # --fail-closed   control packets are queued without bypass: while ftpgate is not running they
 #                 are dropped, never passed unjudged (pair with fail_closed = yes; FTP stalls
 #                 while the daemon is down)
+# --queue-all     queue every control packet; by default segments that cannot carry an FTP
+#                 byte (no payload, none of SYN, FIN, RST, URG: pure ACKs) go past the queue
 # --family ip     queue only IPv4 control packets (ip6: only IPv6; inet, the default: both). For
 #                 a NAT64 router, where ftpgate translates on the IPv4 leg only (config nat64)
 set -euo pipefail
@@ -33,7 +35,7 @@ here=$(cd "$(dirname "$0")" && pwd); rules_dir=$(dirname "$here")/rules
 [ -d "$rules_dir" ] || rules_dir=/usr/share/ftpgate/rules
 
 ports=21; queue=0; helper=sane; form=auto; with_queue=1; ctmark=0x01000000; enforce=0x40000000; audit=0
-bypass=1; mode=beside; family=inet
+bypass=1; mode=beside; family=inet; skip_empty=1
 cmd=${1:-}; shift || true
 value() {  # OPTION ARGS...: the option's value, or why there is none
   if [ $# -lt 2 ] || [[ $2 == --* ]] || [ -z "$2" ]; then
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
     --fail-closed) bypass=0; shift ;;
     --standalone) mode=standalone; shift ;;
     --queue-only) mode=queue-only; shift ;;
+    --queue-all) skip_empty=0; shift ;;
     --family) family=$(value "$@") || exit 2; shift 2 ;;
     *) echo "rules.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -72,6 +75,37 @@ nft_has_queue() {
     nft -c -f - > /dev/null 2>&1
 }
 
+# Segments that cannot carry an FTP byte skip the queue: no payload, and none of SYN, FIN, RST
+# (ftpgate anchors streams, binds interfaces and ends sessions on those) or URG (an urgent
+# pointer moves a later byte out of the stream). A zero payload is proven from the headers,
+# without arithmetic: the IP length equals the TCP header's own length (IPv4: 20 + 4 * doff,
+# only an IP header of 20 bytes; IPv6: 4 * doff, only without extension headers). The TCP
+# header's 13th byte is data offset << 4 with the reserved bits zero; anything else is queued.
+zero_payload_pairs() {  # ip|ip6 -> "40 . 0x50, 44 . 0x60, ..." (IP length . byte 12)
+  local d out="" base=20; [ "$1" = ip6 ] && base=0
+  for d in $(seq 5 15); do out+="${out:+, }$((base + 4 * d)) . $(printf '0x%x' $((d << 4)))"; done
+  printf '%s' "$out"
+}
+nft_skip_empty() {  # nfproto restriction ("" or "meta nfproto ipv4 ") -> accept rules, one a line
+  local fam dir first=1
+  for fam in ip ip6; do
+    [ "$family" != inet ] && [ "$family" != "$fam" ] && continue
+    for dir in dport sport; do
+      [ "$first" = 1 ] || printf '\n\t\t'; first=0
+      printf 'tcp %s @ftp_ports tcp flags & (fin | syn | rst | urg) == 0 %s length . @th,96,8 { %s } counter accept' \
+        "$dir" "$fam" "$(zero_payload_pairs "$fam")"
+    done
+  done
+}
+ipt_skip_empty() {  # iptables|ip6tables -> RETURN rules for the FTPGATE chain, one per data offset
+  local d
+  for d in $(seq 5 15); do
+    local match="0>>24&0xF=5&&0&0xFFFF=$((20 + 4 * d))&&32>>24=$((d << 4))"  # IHL 5, length, doff
+    [ "$1" = ip6tables ] && match="4>>16=$((4 * d))&&4>>8&0xFF=6&&52>>24=$((d << 4))"  # next header TCP
+    echo "-A FTPGATE -p tcp -m multiport --ports $ports -m tcp --tcp-flags FIN,SYN,RST,URG NONE -m u32 --u32 \"$match\" -j RETURN"
+  done
+}
+
 unload() {
   nft list table inet ftpgate > /dev/null 2>&1 && nft delete table inet ftpgate
   local ipt
@@ -87,13 +121,16 @@ load() {
   if [ "$helper" = auto ]; then if helper_registered; then helper=ftpgate; else helper=sane; fi; fi
   if [ "$form" = auto ]; then if nft_has_queue; then form=nft; else form=iptables; fi; fi
   # --queue N, or N-M to spread control connections over several queues (one per CPU): the
-  # kernel hashes each connection to one queue of the range.
+  # kernel hashes each packet's address pair (sorted, so both directions alike) to one queue
+  # of the range; no fanout (that picks the queue by CPU, splitting a connection's directions).
   local queue_stmt="" nft_q="num $queue" ipt_q="--queue-num $queue"
-  case $queue in *-*) nft_q="num $queue fanout"; ipt_q="--queue-balance ${queue/-/:}" ;; esac
+  case $queue in *-*) ipt_q="--queue-balance ${queue/-/:}" ;; esac
   if [ "$with_queue" = 1 ] && [ "$form" = nft ]; then
     local nft_bypass=" bypass"; [ "$bypass" = 1 ] || nft_bypass=""
     local only=""; [ "$family" = ip ] && only="meta nfproto ipv4 "; [ "$family" = ip6 ] && only="meta nfproto ipv6 "
-    queue_stmt="${only}tcp dport @ftp_ports queue $nft_q$nft_bypass
+    [ "$skip_empty" = 1 ] && queue_stmt="$(nft_skip_empty "$only")
+		"
+    queue_stmt+="${only}tcp dport @ftp_ports queue $nft_q$nft_bypass
 		${only}tcp sport @ftp_ports queue $nft_q$nft_bypass"
     # Data connections are the expected ones of FTP control connections (they inherit CTMARK).
     [ "$audit" = 1 ] && queue_stmt+="
@@ -134,8 +171,10 @@ load() {
     local ipt ipts=(iptables ip6tables)
     [ "$family" = ip ] && ipts=(iptables); [ "$family" = ip6 ] && ipts=(ip6tables)
     for ipt in "${ipts[@]}"; do
-      { sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e "s/@BYPASS@/$([ "$bypass" = 1 ] && echo ' --queue-bypass')/" \
-            -e '/^COMMIT$/d' "$rules_dir/ftpgate-queue.iptables.in"
+      { sed -e '/^COMMIT$/d' -e '/^-A /d' "$rules_dir/ftpgate-queue.iptables.in"
+        [ "$skip_empty" = 1 ] && ipt_skip_empty "$ipt"
+        sed -n -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e "s/@BYPASS@/$([ "$bypass" = 1 ] && echo ' --queue-bypass')/" \
+            -e '/^-A /p' "$rules_dir/ftpgate-queue.iptables.in"
         [ "$audit" = 1 ] && echo "-A FTPGATE -p tcp -m conntrack --ctstatus EXPECTED -m connmark --mark $ctmark/$ctmark -m tcp ! --tcp-flags SYN,FIN,RST NONE -j NFQUEUE $ipt_q --queue-bypass"
         echo COMMIT; } | "$ipt-restore" --noflush
       $ipt -I FORWARD 1 -j FTPGATE
@@ -144,7 +183,7 @@ load() {
   local what="beside your firewall: forward policy accept"
   [ "$mode" = standalone ] && what="standalone: forward policy drop"
   [ "$mode" = queue-only ] && what="queueing only" && helper="from your ruleset"
-  echo "rules.sh: loaded ($what; form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$family" = inet ] || echo ", $family only")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
+  echo "rules.sh: loaded ($what; form $form, helper $helper, ports $ports$([ "$with_queue" = 1 ] && echo ", queue $queue")$([ "$family" = inet ] || echo ", $family only")$([ "$skip_empty" = 1 ] && [ "$with_queue" = 1 ] && echo ", pure ACKs past the queue")$([ "$audit" = 1 ] && echo ", data SYN/FIN/RST queued for the audit")$([ "$bypass" = 1 ] || echo ", fail-closed: no bypass"))"
 }
 
 case $cmd in

@@ -199,6 +199,9 @@ check_counters_after_failover() {
   v=$(counter r2 nat_rewrites_total); [ "${v:-0}" -ge 6 ] && ok "r2 rewrote after failover ($v)" || bad "r2 rewrites: ${v:-none}"
   v=$(counter r2 pickup_seq_adjustments_adopted_total)
   [ "${v:-0}" -ge 3 ] && ok "r2 continued r1's sequence adjustments ($v)" || bad "r2 adopted adjustments: ${v:-none}"
+  # Pure ACKs skip the queue on both routers: the adopted adjustments shifted them in the kernel.
+  v=$(acks_past_queue_total "ha_in r2")
+  [ "${v:-0}" -gt 0 ] && ok "r2 let $v pure ACKs past its queue (the kernel's seqadj alone shifted them)" || bad "r2: no pure ACK went past the queue"
   v=$(counter r2 synced_expectations_nat_restored_total)
   [ "${v:-0}" -ge 6 ] && ok "synced NAT expectations restored on r2 ($v)" || bad "r2 NAT restored: ${v:-none}"
   if grep -q 'takeover: [0-9]* sessions released; ok ' "$HA_DIR/r2/ftpgate.log"; then ok "r2's ftpgate took over (notify -> ha takeover)"

@@ -183,6 +183,11 @@ if in_cases snat4_split_port; then
   [ "${merged:-0}" -ge 1 ] && ok "the split PORT was held and merged ($merged segments)" || bad "no segment merged"
 fi
 [ "${unavailable:-1}" = 0 ] && ok "the kernel kept every sequence adjustment" || bad "seq_adjust_unavailable=$unavailable"
+# The pure ACKs never reached ftpgate (rules.sh lets them past the queue): the transfers above,
+# whose rewrites changed lengths, worked only if the kernel's seqadj shifted those ACKs too.
+skipped=$(acks_past_queue_total)
+[ "${skipped:-0}" -gt 0 ] && ok "$skipped pure ACKs went past the queue, their ACK numbers adjusted by the kernel alone" ||
+  bad "no pure ACK went past the queue (rules.sh's skip rules matched nothing)"
 [ "${impossible:-1}" = 0 ] && ok "no rewrite was impossible" || bad "rewrite_impossible=$impossible"
 if ! in_cases snat4_port; then :
 elif grep -q 'rewrite "198,51,100,2,[0-9]*,[0-9]*" -> "203,0,113,1,' "$LAB_DIR/ftpgate.log"; then
