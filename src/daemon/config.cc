@@ -177,6 +177,8 @@ constexpr Key kKeys[] = {
      }},
     {"queue_max_len", "packets the kernel holds for ftpgate before accepting without inspection", "10",
      [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.queue_max_len, 1, 1u << 20), "1-1048576 packets"); }},
+    {"verdict_batch", "verdicts judged together that leave in one sendmsg (1: each alone)", "32",
+     [](DaemonConfig& c, std::string_view v) { return hint(parse_number<uint32_t>(v, c.verdict_batch, 1, 1024), "1-1024 verdicts"); }},
     {"status_socket", "Unix socket for 'ftpgate status' and HTTP metrics scrapes (root only)", "/run/x.sock",
      [](DaemonConfig& c, std::string_view v) {
        const bool ok = !v.empty() && v[0] == '/';

@@ -35,6 +35,7 @@ struct DaemonConfig {
   Policy policy;
   NatSettings nat;
   uint32_t queue_max_len = 4096;  // packets the kernel may hold for us before fail-open accepts
+  uint32_t verdict_batch = 32;    // plain verdicts per sendmsg (kernel/verdict_batch.h)
   // No fail-open anywhere (config fail_closed; rules.sh --fail-closed for the queue rules): the
   // queue is bound without NFQA_CFG_F_FAIL_OPEN (a full queue drops, it never passes packets
   // unjudged) and a packet the daemon fails on is dropped, not accepted. The cost: while the

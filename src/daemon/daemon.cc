@@ -103,6 +103,7 @@ std::string restart_only_changes(const DaemonConfig& a, const DaemonConfig& b) {
   note(a.control_ports != b.control_ports, "ports");
   note(a.helper_mode != b.helper_mode, "helper_mode");
   note(a.queue_max_len != b.queue_max_len, "queue_max_len");
+  note(a.verdict_batch != b.verdict_batch, "verdict_batch");
   note(a.status_socket != b.status_socket, "status_socket");
   note(a.metrics_port != b.metrics_port, "metrics_port");
   note(a.metrics_address != b.metrics_address, "metrics_address");
@@ -188,7 +189,7 @@ int run_daemon(DaemonOptions options) {
   }
   for (uint16_t q : cfg.queues) {
     try {
-      queues.emplace_back(q, cfg.queue_max_len, !cfg.fail_closed);
+      queues.emplace_back(q, cfg.queue_max_len, !cfg.fail_closed, cfg.verdict_batch);
     } catch (const std::exception& e) {
       return fail(e.what());
     }
@@ -230,11 +231,69 @@ int run_daemon(DaemonOptions options) {
   LatencyHistogram latency;           // from reading a packet to its verdict
   LatencyHistogram decision_latency;  // ... of the packets that carried an expectation decision
   std::vector<QueuedPacket> packets;  // one receive's, reused
-  // Verdicts for packets held earlier, on the queue that holds them.
+  struct JudgedPacket {
+    Micros read_at;
+    bool carried_decision;
+  };
+  std::vector<JudgedPacket> judged;  // one batch's, their verdicts not yet sent
+  judged.reserve(cfg.verdict_batch);
+  // Verdicts for packets held earlier, on the queue that holds them (sent with the current
+  // batch, or at once outside one: flush_all).
   auto settle_held = [&](const std::vector<QueuedId>& ids, bool accept) {
     for (const QueuedId& h : ids)
       for (NfQueue& q : queues)
         if (q.number() == h.queue) q.verdict(h.id, accept);
+  };
+  auto flush_all = [&] {
+    for (NfQueue& q : queues) q.flush();
+  };
+
+  // Judges one queued packet and gives its verdict (gathered into the queue's batch). Returns
+  // whether it carried an expectation decision.
+  auto judge_packet = [&](NfQueue& q, const QueuedPacket& p, Micros read_at) {
+    bool carried_decision = false;
+    ++dc.packets;
+    // One fail-open policy: whatever happens while judging, the packet is accepted.
+    try {
+      PacketDecision d;
+      ct->offer_queued(p.conntrack);
+      const DecodeStatus decoded = path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d, p.indev);
+      ct->offer_queued(nullptr);
+      if (decoded != DecodeStatus::kOk) ++dc.undecodable;
+      settle_held(d.release, true);
+      settle_held(d.drop, false);
+      carried_decision = d.carried_decision;
+      // An expectation taken for this packet's verdict (NFQA_EXP) goes out with it
+      // when the packet is accepted unchanged, else over ctnetlink.
+      const ExpectationRequest* in_verdict = ct->attached();
+      bool carried = false;
+      switch (d.fate) {
+        case PacketDecision::Fate::kAccept:
+          if (in_verdict != nullptr) {
+            carried = q.verdict_with_expectation(p.id, *in_verdict) == 0;
+            if (!carried) q.accept(p.id);
+          } else {
+            q.accept(p.id);
+          }
+          break;
+        case PacketDecision::Fate::kHold: q.hold(p.id); break;
+        case PacketDecision::Fate::kDrop: q.verdict(p.id, false); break;
+        case PacketDecision::Fate::kAcceptChanged: q.verdict(p.id, true, d.packet); break;
+      }
+      if (in_verdict != nullptr) gateway.finish_attached(carried);
+    } catch (...) {
+      // One fault policy: accepted (counted) unless the operator chose fail_closed.
+      ct->offer_queued(nullptr);
+      if (cfg.fail_closed) {
+        ++dc.fail_closed_drops;
+        q.verdict(p.id, false);
+      } else {
+        ++dc.fail_open_accepts;
+        q.accept(p.id);
+      }
+      gateway.finish_attached(false);
+    }
+    return carried_decision;
   };
 
   // 100 ms: held segments wait at most nat_hold_timeout_ms plus this; the engine's expiry scan
@@ -333,64 +392,32 @@ int run_daemon(DaemonOptions options) {
       const uint64_t tag = events[i].data.u64;
       if (tag < queues.size()) {
         NfQueue& q = queues[tag];
-        // Each packet's verdict goes out as soon as it is judged: a packet never waits for the
-        // ones read after it in the same receive.
-        for (;;) {
-          const NfQueue::Read r = q.read(packets);
-          if (r == NfQueue::Read::kNothing) break;
-          if (r == NfQueue::Read::kFailed) {
-            log.write(Level::kError, "failed",
-                      "NFQUEUE " + std::to_string(q.number()) + " socket failed: " + std::strerror(errno));
-            return 1;
-          }
-          const Micros read_at = monotonic_micros();
-          for (const QueuedPacket& p : packets) {
-            bool carried_decision = false;
-            ++dc.packets;
-            // One fail-open policy: whatever happens while judging, the packet is accepted.
-            try {
-              PacketDecision d;
-              ct->offer_queued(p.conntrack);
-              const DecodeStatus decoded = path.judge(QueuedId{p.queue, p.id}, p.payload, read_at, d, p.indev);
-              ct->offer_queued(nullptr);
-              if (decoded != DecodeStatus::kOk) ++dc.undecodable;
-              settle_held(d.release, true);
-              settle_held(d.drop, false);
-              carried_decision = d.carried_decision;
-              // An expectation taken for this packet's verdict (NFQA_EXP) goes out with it
-              // when the packet is accepted unchanged, else over ctnetlink.
-              const ExpectationRequest* in_verdict = ct->attached();
-              bool carried = false;
-              switch (d.fate) {
-                case PacketDecision::Fate::kAccept:
-                  if (in_verdict != nullptr) {
-                    carried = q.verdict_with_expectation(p.id, *in_verdict) == 0;
-                    if (!carried) q.accept(p.id);
-                  } else {
-                    q.accept(p.id);
-                  }
-                  break;
-                case PacketDecision::Fate::kHold: q.hold(p.id); break;
-                case PacketDecision::Fate::kDrop: q.verdict(p.id, false); break;
-                case PacketDecision::Fate::kAcceptChanged: q.verdict(p.id, true, d.packet); break;
-              }
-              if (in_verdict != nullptr) gateway.finish_attached(carried);
-            } catch (...) {
-              // One fault policy: accepted (counted) unless the operator chose fail_closed.
-              ct->offer_queued(nullptr);
-              if (cfg.fail_closed) {
-                ++dc.fail_closed_drops;
-                q.verdict(p.id, false);
-              } else {
-                ++dc.fail_open_accepts;
-                q.accept(p.id);
-              }
-              gateway.finish_attached(false);
+        // What is waiting is read and judged, up to verdict_batch packets, and their verdicts
+        // leave together (NfQueue::flush): one sendmsg for the batch, each packet waiting at
+        // most for the others' judging. The latency is measured to that send.
+        for (bool more = true; more;) {
+          judged.clear();
+          while (judged.size() < cfg.verdict_batch) {
+            const NfQueue::Read r = q.read(packets);
+            if (r == NfQueue::Read::kNothing) {
+              more = false;
+              break;
             }
-            // From the receive to this packet's verdict.
-            const auto waited = static_cast<uint64_t>(monotonic_micros() - read_at);
+            if (r == NfQueue::Read::kFailed) {
+              log.write(Level::kError, "failed",
+                        "NFQUEUE " + std::to_string(q.number()) + " socket failed: " + std::strerror(errno));
+              return 1;
+            }
+            const Micros read_at = monotonic_micros();
+            for (const QueuedPacket& p : packets) judged.push_back({read_at, judge_packet(q, p, read_at)});
+          }
+          flush_all();  // a held packet this batch settled may sit on another queue
+          // From the receive to this packet's verdict.
+          const Micros sent_at = monotonic_micros();
+          for (const JudgedPacket& j : judged) {
+            const auto waited = static_cast<uint64_t>(sent_at - j.read_at);
             latency.observe(waited);
-            if (carried_decision) decision_latency.observe(waited);
+            if (j.carried_decision) decision_latency.observe(waited);
           }
         }
       } else if (tag == kTimer) {
@@ -399,11 +426,13 @@ int run_daemon(DaemonOptions options) {
           const Micros now = monotonic_micros();
           engine.tick(now);
           settle_held(path.release_expired(now), true);
+          flush_all();
           metrics_server.tick(now);
           flush_logs();
         }
       } else if (tag == kMetrics) {
         metrics_server.poll(monotonic_micros());
+        flush_all();  // a takeover releases held packets
       } else if (tag == kSignal) {
         signalfd_siginfo si;
         while (read(sigfd.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {

@@ -125,6 +125,15 @@ std::string format_status(const StatusSources& s) {
   s.audit.for_each(put);
   if (s.metrics_server != nullptr) s.metrics_server->for_each(put);
   put("held_segments", s.held_now);
+  // The queue's cost per session: every packet the queues delivered over the sessions that
+  // ended (closed, expired, released), 0 before the first one ends. Includes the packets of
+  // sessions still open, so it reads high while many are.
+  const uint64_t ended = s.engine.sessions_closed + s.engine.sessions_expired + s.engine.sessions_released;
+  family(out, "queued_packets_per_ended_session",
+         "packets received from the queues divided by the sessions ended (0 before any ended)", "gauge");
+  char per[32];
+  std::snprintf(per, sizeof(per), "%.2f", ended == 0 ? 0.0 : static_cast<double>(s.daemon.packets) / static_cast<double>(ended));
+  sample(out, "queued_packets_per_ended_session", {}, per);
   family(out, "expectation_install_failures_total",
          "expectations the kernel refused, by reason: errors (EXP_NEW refused, see the log), no_helper "
          "(master without a helper), table_full (EMFILE/ENOSPC), busy (EBUSY: another master's tuple)",

@@ -28,8 +28,10 @@ NetlinkSocket::NetlinkSocket(int bus) {
 
 int NetlinkSocket::fd() const { return mnl_socket_get_fd(sock_.get()); }
 
-int NetlinkSocket::send(const nlmsghdr* nlh) {
-  if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) return -errno;
+int NetlinkSocket::send(const nlmsghdr* nlh) { return send_bytes(nlh, nlh->nlmsg_len); }
+
+int NetlinkSocket::send_bytes(const void* messages, size_t len) {
+  if (mnl_socket_sendto(sock_.get(), messages, len) < 0) return -errno;
   return 0;
 }
 

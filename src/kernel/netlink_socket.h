@@ -29,6 +29,8 @@ class NetlinkSocket {
 
   // Sends one message (its nlmsg_seq must come from next_seq()); returns 0 or -errno.
   int send(const nlmsghdr* nlh);
+  // Sends several messages laid end to end in one sendmsg; returns 0 or -errno.
+  int send_bytes(const void* messages, size_t len);
   // Sends a message that carries NLM_F_ACK and waits for the ACK or error of that sequence.
   // Data replies before it are passed to on_reply (may be empty). Returns 0 or -errno.
   int request(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_reply = {});

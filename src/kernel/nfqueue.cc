@@ -13,8 +13,8 @@
 
 namespace ftpgate {
 
-NfQueue::NfQueue(uint16_t queue, uint32_t max_len, bool fail_open)
-    : sock_(NETLINK_NETFILTER), queue_(queue), buf_(kNetlinkBufferSize) {
+NfQueue::NfQueue(uint16_t queue, uint32_t max_len, bool fail_open, uint32_t verdict_batch)
+    : sock_(NETLINK_NETFILTER), queue_(queue), buf_(kNetlinkBufferSize), batch_(verdict_batch) {
   const std::string q = std::to_string(queue);
   if (int rc = configure(NFQNL_CFG_CMD_BIND, false, 0); rc != 0) {
     // The kernel answers EPERM (older kernels EBUSY) when another socket holds the queue.
@@ -104,8 +104,24 @@ NfQueue::Read NfQueue::read(std::vector<QueuedPacket>& out) {
   }
 }
 
+int NfQueue::flush() {
+  if (batch_.empty()) return 0;
+  const int rc = sock_.send_bytes(batch_.data(), batch_.size());
+  ++stats_.verdict_sends;
+  if (rc != 0) stats_.verdict_errors += batch_.count();
+  batch_.clear();
+  return rc;
+}
+
 int NfQueue::verdict(uint32_t id, bool accept, std::string_view replacement) {
   held_.erase(id);
+  if (replacement.empty() || !accept) {
+    ++stats_.verdicts;
+    if (!accept) ++stats_.dropped;
+    return batch_.add(queue_, id, accept) ? flush() : 0;
+  }
+  // Bytes ride along: what was gathered goes first, so the verdicts keep their order.
+  const int flushed = flush();
   // A plain verdict fits the stack buffer; one carrying a rewritten packet needs room for it.
   char small[MNL_SOCKET_BUFFER_SIZE];
   std::vector<char> large;
@@ -120,10 +136,10 @@ int NfQueue::verdict(uint32_t id, bool accept, std::string_view replacement) {
     nfq_nlmsg_verdict_put_pkt(nlh, replacement.data(), static_cast<uint32_t>(replacement.size()));
   const int rc = sock_.send(nlh);
   ++stats_.verdicts;
+  ++stats_.verdict_sends;
+  ++stats_.changed;
   if (rc != 0) ++stats_.verdict_errors;
-  if (!accept) ++stats_.dropped;
-  if (accept && !replacement.empty()) ++stats_.changed;
-  return rc;
+  return rc != 0 ? rc : flushed;
 }
 
 nlmsghdr* build_verdict_with_expectation(char* buf, uint16_t queue, uint32_t id,
@@ -141,8 +157,10 @@ nlmsghdr* build_verdict_with_expectation(char* buf, uint16_t queue, uint32_t id,
 
 int NfQueue::verdict_with_expectation(uint32_t id, const ExpectationRequest& req) {
   held_.erase(id);
+  flush();  // the verdicts decided before it go first
   char buf[MNL_SOCKET_BUFFER_SIZE];
   const int rc = sock_.send(build_verdict_with_expectation(buf, queue_, id, req));
+  ++stats_.verdict_sends;
   if (rc != 0) ++stats_.verdict_errors;
   ++stats_.with_expectation;
   return rc;

@@ -11,6 +11,7 @@
 #include "core/counter_list.h"
 #include "kernel/conntrack_messages.h"
 #include "kernel/netlink_socket.h"
+#include "kernel/verdict_batch.h"
 
 struct nlattr;
 
@@ -31,6 +32,8 @@ struct QueuedPacket {
   X(malformed, "queue_malformed_total") /* messages without a packet header or payload */        \
   X(verdict_errors, "queue_verdict_errors_total")                                                \
   X(verdicts, "queue_verdicts_total")   /* verdict messages: one per packet, sent once decided */ \
+  /* sendmsg calls that carried verdicts: fewer than the verdicts when several leave together */ \
+  X(verdict_sends, "queue_verdict_sends_total")                                                 \
   X(changed, "queue_changed_total")     /* accepted with new bytes (NAT rewrites) */             \
   X(with_expectation, "queue_verdicts_with_expectation_total") /* NFQA_EXP attached */           \
   X(dropped, "queue_dropped_total")     /* dropped (held segments merged into a rewritten one) */
@@ -50,7 +53,8 @@ class NfQueue {
   // Throws std::runtime_error with a sentence naming what is wrong, std::system_error when no
   // netlink socket can be opened (start-up only).
   // fail_open: NFQA_CFG_F_FAIL_OPEN (a full queue accepts packets unjudged); false: it drops.
-  NfQueue(uint16_t queue, uint32_t max_len, bool fail_open = true);
+  // verdict_batch: plain verdicts gathered per send (1: each sent alone), see flush().
+  NfQueue(uint16_t queue, uint32_t max_len, bool fail_open = true, uint32_t verdict_batch = 1);
   NfQueue(NfQueue&&) noexcept = default;
 
   int fd() const { return sock_.fd(); }
@@ -63,9 +67,10 @@ class NfQueue {
   // payload views stay valid until the next read. kNothing when no message is waiting.
   enum class Read : uint8_t { kPackets, kNothing, kFailed };
   Read read(std::vector<QueuedPacket>& out);
-  // The caller's fate for each packet read, given as soon as it is decided (a packet never
-  // waits for the ones read after it): accept() or verdict() now, or hold() (a verdict comes
-  // later, by verdict()).
+  // The caller's fate for each packet read: accept() or verdict() once decided, or hold() (a
+  // verdict comes later, by verdict()). Plain verdicts are gathered (VerdictBatch) and leave
+  // when verdict_batch of them are waiting, before a verdict that carries bytes or an
+  // expectation, or at flush(): the caller flushes once it has judged what one wake-up read.
   void hold(uint32_t id) { held_.insert(id); }
   // NF_ACCEPT for one packet. Returns 0 or -errno.
   int accept(uint32_t id);
@@ -77,6 +82,8 @@ class NfQueue {
   // packet goes on, as conntrack-tools' userspace helpers do. Needs the conntrack glue. The
   // kernel ignores a failure to create it: the caller confirms it from expectation events.
   int verdict_with_expectation(uint32_t id, const ExpectationRequest& req);
+  // Sends the gathered verdicts in one sendmsg. Returns 0 or -errno.
+  int flush();
   size_t held() const { return held_.size(); }
   const NfQueueStats& stats() const { return stats_; }
 
@@ -89,6 +96,7 @@ class NfQueue {
   std::vector<char> buf_;
   NfQueueStats stats_;
   std::set<uint32_t> held_;
+  VerdictBatch batch_;
 };
 
 }  // namespace ftpgate

@@ -32,6 +32,7 @@ const BadConfig kBad[] = {
     {"range_seconds", "session_idle_timeout = 0\n",
      "line 1: bad value '0' for session_idle_timeout (1-2592000 seconds)"},
     {"range_queue_len", "queue_max_len = 0\n", "line 1: bad value '0' for queue_max_len (1-1048576 packets)"},
+    {"range_verdict_batch", "verdict_batch = 1025\n", "line 1: bad value '1025' for verdict_batch (1-1024 verdicts)"},
     {"port_twice", "ports = 21,21\n", "line 1: bad value '21,21' for ports (21 is listed twice; a list like 21,2121 or 2100-2110)"},
     {"port_in_range_twice", "ports = 2100-2110,2105\n",
      "line 1: bad value '2100-2110,2105' for ports (2105 is listed twice; a list like 21,2121 or 2100-2110)"},
