@@ -47,12 +47,12 @@ done
 # from JOOL_MODULES, or modprobe jool (left loaded at exit). The kernel's own modprobe (the
 # stock-kernel guest's points at the guest kernel's module tree).
 modprobe=$(cat /proc/sys/kernel/modprobe 2> /dev/null); [ -x "$modprobe" ] || modprobe=modprobe
-if [ "$TRANSLATOR" = jool ] && ! grep -q '^jool ' /proc/modules; then
+if [ "$TRANSLATOR" = jool ] && ! grep -qs '^jool ' /proc/modules; then
   if [ -n "${JOOL_MODULES:-}" ]; then
     for m in $(modinfo -F depends "$JOOL_MODULES/jool.ko" | tr , ' '); do
       [ "$m" = jool_common ] || "$modprobe" "$m" || { echo "modprobe $m (for jool) failed"; exit 1; }
     done
-    grep -q '^jool_common ' /proc/modules || insmod "$JOOL_MODULES/jool_common.ko" || { echo "insmod jool_common.ko failed"; exit 1; }
+    grep -qs '^jool_common ' /proc/modules || insmod "$JOOL_MODULES/jool_common.ko" || { echo "insmod jool_common.ko failed"; exit 1; }
     insmod "$JOOL_MODULES/jool.ko" || { echo "insmod jool.ko failed"; exit 1; }
   elif ! "$modprobe" jool 2> /dev/null; then
     echo "the jool kernel module is not loadable here (JOOL_MODULES unset): skipped"; exit 77
