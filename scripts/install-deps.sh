@@ -12,8 +12,10 @@ packages=(
   iproute2 nftables iptables conntrack tcpdump
   # real FTP peers for the lab
   vsftpd python3-pyftpdlib curl lftp
-  # NAT64 lab (tests/e2e/nat64_e2e.sh): the translator
-  tayga
+  # NAT64 lab (tests/e2e/nat64_e2e.sh): the translator; Jool's userspace tool (its kernel
+  # module is built for the stock-kernel guest by scripts/jool_module.sh; --no-install-recommends
+  # below keeps jool-dkms, dkms and kernel headers off this machine)
+  tayga jool-tools
   # the evasion suite's crafted client (ProFTPD conflicts with vsftpd as a package: it is
   # unpacked, below)
   python3-scapy jq

@@ -56,6 +56,13 @@ if [ ! -f "$initrd" ] || [ "$top/tests/stock_kernel/initramfs_init" -nt "$initrd
   (cd "$staging" && find . | cpio -o -H newc 2> /dev/null | gzip -1) > "$initrd"
 fi
 
+parts=${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 jool policy audit evasion latency systemd}
+# The jool part: Jool's NAT64 modules, built here for the guest's kernel (scripts/jool_module.sh).
+jool_modules=""
+if [[ " $parts " == *" jool "* ]]; then
+  jool_modules=$(bash "$here/jool_module.sh" "$guest" "$kver") || { echo "stock kernel: Jool's modules did not build" >&2; exit 1; }
+fi
+
 # The Debian package the guest installs under systemd.
 deb=$(bash "$here/package.sh" | tail -1)
 [ -f "$deb" ] || { echo "stock kernel: no package built ($deb)" >&2; exit 1; }
@@ -68,7 +75,8 @@ FTPGATE_BUILD=$build
 FTPGATE_TOP=$top
 FTPGATE_MODULES=$root
 FTPGATE_DEB=$deb
-FTPGATE_STAGE_PARTS="${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 policy audit evasion latency systemd}"
+FTPGATE_STAGE_PARTS="$parts"
+FTPGATE_JOOL_MODULES=$jool_modules
 EOF
 echo "stock kernel: booting $pkg under QEMU (TCG); the guest's log follows when it powers off"
 set +e

@@ -22,7 +22,9 @@ helper_registered() {
 suite() {  # name command...
   local name=$1; shift
   echo "--- $name"
+  local t0=$SECONDS
   local out; out=$("$@" 2>&1); local rc=$?
+  echo "     $name took $((SECONDS - t0)) s"
   local p f; read -r p f <<< "$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed$' | tail -1 | awk '{print $1, $3}')"
   if [ "$rc" = 0 ] && [ "${f:-1}" = 0 ]; then
     printf '%s\n' "$out" | grep -E '^(ok|FAIL) |^     [a-z]' | sed "s/^ok  /ok   [$name]/; s/^FAIL /FAIL [$name] /"
@@ -34,7 +36,7 @@ suite() {  # name command...
 }
 
 # FTPGATE_STAGE_PARTS (scripts/stock_kernel.sh) selects parts, for a quicker look at one.
-want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 policy audit evasion latency} " == *" $1 "* ]]; }
+want() { [[ " ${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 jool policy audit evasion latency} " == *" $1 "* ]]; }
 if want check; then
 echo "--- what this kernel offers"
 "$ftpgate" check > /tmp/check.out 2>&1; check_rc=$?
@@ -153,6 +155,13 @@ want evasion && suite evasion env EVASION_CASES="control_plain_denied control_al
 # EPSV and EPRT translated for a server that knows only PASV and PORT, and a passive transfer
 # through vsftpd; the rest of the matrix is the same code on the host.
 want nat64 && suite nat64 env NAT64_CASES="ftplib-legacy-passive ftplib-legacy-active curl-vsftpd-passive" \
+  bash "$top/tests/e2e/nat64_e2e.sh" "$ftpgate"
+
+# The same NAT64 cases with Jool (jool-dkms, built for this kernel by scripts/jool_module.sh) in
+# a namespace of its own in front of the router, which sees only IPv4: the passive cases
+# transfer; the active one is refused 501 (the router has no IPv6 leg to say who the client is).
+want jool && suite jool env NAT64_TRANSLATOR=jool JOOL_MODULES="${FTPGATE_JOOL_MODULES:-}" \
+  NAT64_CASES="ftplib-legacy-passive ftplib-legacy-active curl-vsftpd-passive" \
   bash "$top/tests/e2e/nat64_e2e.sh" "$ftpgate"
 
 # The verdict latency of the packets that carry PORT and 227, on the wire (tcpdump on both
