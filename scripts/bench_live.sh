@@ -67,11 +67,11 @@ ftpgate_run() { start "$build/ftpgate" run --ports 2121,2122,2123 --status-socke
 # resolution from /proc/PID/schedstat (its first field: time on a CPU, user and system).
 cpu_us() { awk '{ printf "%d", $1 / 1000 }' "/proc/$1/schedstat"; }
 queued() { in_router awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue; }
-# The consumer's CPU per queued packet from cpu_mark to cpu_since: "MICROSECONDS PACKETS".
+# The consumer's CPU per queued packet from cpu_mark to cpu_since.
 cpu_mark() { cpu_t0=$(cpu_us "$consumer"); cpu_q0=$(queued); }
-cpu_since() {
+cpu_since() {  # "MICROSECONDS_PER_PACKET PACKETS MICROSECONDS"
   awk -v t=$(($(cpu_us "$consumer") - cpu_t0)) -v q=$(($(queued) - cpu_q0)) \
-    'BEGIN { printf "%.3f %d", (q > 0 ? t / q : 0), q }'
+    'BEGIN { printf "%.3f %d %d", (q > 0 ? t / q : 0), q, t }'
 }
 
 # --- 1. round trips and CPU per packet ------------------------------------------------------
@@ -99,13 +99,17 @@ for r in $(seq 1 "$rounds"); do
 done
 
 # --- 2. session churn -----------------------------------------------------------------------
-churn_once() {  # -> "rate failed" (and the failures into $stats/churn-failures)
+churn_once() {  # -> "rate failed sessions_ok" (and the failures into $stats/churn-failures)
   local out; out=$(in_client "$bin/ftp_load" churn "$SERVER4" 2121 "$churn_conc" "$churn_secs" mixed 1000 "${sources[@]}" || true)
   printf '%s\n' "$out" | grep '^failure' | sed "s/^/$1 /" >> "$stats/churn-failures" || true
-  printf '%s\n' "$out" | awk -F'[ =]' '/^ok=/ { print $8, $4; found = 1 } END { if (!found) print 0, -1 }'
+  printf '%s\n' "$out" | awk -F'[ =]' '/^ok=/ { print $8, $4, $2; found = 1 } END { if (!found) print 0, -1, 0 }'
 }
+# ftpgate under churn. Rows: rate failed sessions_ok us/packet packets us. "before" is the
+# packet path as it was before issue 24: every control packet queued, each verdict sent alone.
 churn_ftpgate() {  # queue spec, name [perf output]
-  local prof=""; rules --helper sane --queue "$1"; ftpgate_run --queue "$1"
+  local prof="" rule_flags=() run_flags=()
+  if [ "$2" = before ]; then rule_flags=(--queue-all); run_flags=(--verdict-batch 1); fi
+  rules --helper sane --queue "$1" "${rule_flags[@]}"; ftpgate_run --queue "$1" "${run_flags[@]}"
   cpu_mark
   if [ -n "${3:-}" ] && command -v perf > /dev/null; then
     (sleep 1; perf record -q -o "$3" -g -p "$consumer" -- sleep 3 > /dev/null 2>&1) & prof=$!
@@ -119,7 +123,8 @@ echo "2. session churn, $rounds rounds interleaved ($churn_secs s per round and 
 : > "$stats/churn-failures"
 for r in $(seq 1 "$rounds"); do
   churn_ftpgate 0 ftpgate1q "$([ "$r" = 1 ] && echo "$stats/perf-churn.data")"
-  rules --helper ftp --no-queue; echo "$(churn_once kernel) 0" >> "$stats/churn-kernel"
+  churn_ftpgate 0 before
+  rules --helper ftp --no-queue; echo "$(churn_once kernel) 0 0 0" >> "$stats/churn-kernel"
   rules --helper ftp --queue 0; start "$bin/trivial_consumer" 0
   cpu_mark
   echo "$(churn_once floor) $(cpu_since)" >> "$stats/churn-floor"
@@ -166,9 +171,9 @@ wait "${holders[@]}" || true
 stop
 
 # --- the figures ----------------------------------------------------------------------------
-/usr/bin/python3 - "$stats" "$stats/perf.data" "$stats/perf-churn.data" <<'PY'
+/usr/bin/python3 - "$stats" "$stats/perf.data" "$stats/perf-churn.data" "$churn_secs" <<'PY'
 import os, statistics, subprocess, sys
-d, perf, perf_churn = sys.argv[1], sys.argv[2], sys.argv[3]
+d, perf, perf_churn, CHURN_SECONDS = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 def rows(name):
     with open(os.path.join(d, name)) as f:
         return [[float(x) for x in line.split()] for line in f if line.strip()]
@@ -188,16 +193,30 @@ for k, v in cpu.items():
     print(f"   CPU per queued packet, {k:8s} {statistics.median(x[0] for x in v):6.2f} us "
           f"({int(statistics.median(x[1] for x in v))} packets per round)")
 print("   " + ratio_line("CPU per packet ftpgate/trivial:", cpu["ftpgate"], cpu["trivial"], 0) + "   [goal <= 1.2]")
-churn = {k: rows(f"churn-{k}") for k in ("ftpgate1q", "kernel", "floor", "ftpgate2q")}
+# Churn rows: rate failed sessions_ok us_per_packet packets us; each row gets its packets and
+# CPU microseconds per completed session appended (columns 6 and 7).
+churn = {k: [x + [x[4] / x[2] if x[2] else 0, x[5] / x[2] if x[2] else 0] for x in rows(f"churn-{k}")]
+         for k in ("ftpgate1q", "before", "kernel", "floor", "ftpgate2q")}
+med = lambda v, col: statistics.median(x[col] for x in v)
 for k, v in churn.items():
-    cpu_note = f", CPU {statistics.median(x[2] for x in v):.2f} us/packet" if k != "kernel" else ""
-    label = {"ftpgate1q": "ftpgate, 1 queue", "kernel": "kernel helper", "floor": "queue floor",
-             "ftpgate2q": "ftpgate, 2 queues"}[k]
-    print(f"   churn {label:17s} {statistics.median(x[0] for x in v):7.1f} sessions/s (median of rounds), "
+    cpu_note = (f", {med(v, 6):.1f} packets/session, CPU {med(v, 3):.2f} us/packet, {med(v, 7):.1f} us/session"
+                if k != "kernel" else "")
+    label = {"ftpgate1q": "ftpgate, 1 queue", "before": "ftpgate as before", "kernel": "kernel helper",
+             "floor": "queue floor", "ftpgate2q": "ftpgate, 2 queues"}[k]
+    print(f"   churn {label:17s} {med(v, 0):7.1f} sessions/s (median of rounds), "
           f"{int(sum(x[1] for x in v))} failed in {len(v)} rounds{cpu_note}")
-print("   " + ratio_line("sessions/s ftpgate/kernel:", churn["ftpgate1q"], churn["kernel"], 0) + "   [goal >= 0.95]")
+print("     (before: every control packet queued and each verdict sent alone, rules.sh --queue-all "
+      "and verdict_batch 1; the queue floor queues what ftpgate's rules queue)")
+print("   " + ratio_line("sessions/s ftpgate/kernel:", churn["ftpgate1q"], churn["kernel"], 0) + "   [goal >= 0.75]")
+print("   " + ratio_line("sessions/s before/kernel:", churn["before"], churn["kernel"], 0))
 print("   " + ratio_line("sessions/s ftpgate/queue floor:", churn["ftpgate1q"], churn["floor"], 0))
 print("   " + ratio_line("sessions/s two queues/one queue:", churn["ftpgate2q"], churn["ftpgate1q"], 0))
+print(f"   packets queued per session: ftpgate {med(churn['ftpgate1q'], 6):.1f} (min {min(x[6] for x in churn['ftpgate1q']):.1f}, "
+      f"max {max(x[6] for x in churn['ftpgate1q']):.1f}), before {med(churn['before'], 6):.1f}   [goal <= 12]")
+print("   " + ratio_line("CPU per session before/ftpgate:", churn["before"], churn["ftpgate1q"], 7) + "   [goal >= 1.6]")
+print("   " + ratio_line("CPU per session before/ftpgate 2 queues:", churn["before"], churn["ftpgate2q"], 7))
+print(f"   failed sessions: ftpgate {int(sum(x[1] for x in churn['ftpgate1q']))}, two queues "
+      f"{int(sum(x[1] for x in churn['ftpgate2q']))} in {len(churn['ftpgate1q'])} rounds of {CHURN_SECONDS} s   [goal 0]")
 with open(os.path.join(d, "churn-failures")) as f:
     for line in f:
         print("     " + line.rstrip())
