@@ -46,6 +46,11 @@ class CommandRules {
   size_t size() const { return rules_.size(); }
   const CommandRule& rule(size_t i) const { return rules_[i]; }
   uint64_t hits(size_t i) const { return hits_[i]; }
+  // Adds the hits another copy of the same rules counted (the daemon's workers each judge with
+  // their own copy).
+  void add_hits(const CommandRules& other) {
+    for (size_t i = 0; i < hits_.size() && i < other.hits_.size(); ++i) hits_[i] += other.hits_[i];
+  }
 
  private:
   std::vector<CommandRule> rules_;

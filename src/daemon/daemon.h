@@ -1,7 +1,9 @@
 #pragma once
-// `ftpgate run`: NFQUEUE in, conntrack expectations out. One thread: an epoll loop over the
-// queue sockets, a signalfd (SIGTERM/SIGINT stop, SIGHUP reloads the policy from the config
-// file, SIGUSR1 prints the counters), a 1 s timerfd for expiry, and the status socket.
+// `ftpgate run`: NFQUEUE in, conntrack expectations out. A worker thread per queue
+// (queue_worker.h: its queue, engine, ctnetlink socket, logs), and this thread's epoll loop over
+// a signalfd (SIGTERM/SIGINT stop, SIGHUP reloads the policy from the config file into every
+// worker, SIGUSR1 prints the counters), a 1 s timerfd for the metrics server, the status socket
+// (status and metrics add up the workers' figures: worker_totals.h) and a worker's failure.
 #include <optional>
 #include <string>
 #include <utility>

@@ -1,6 +1,7 @@
 #include "daemon/decision_log.h"
 
 #include <chrono>
+#include <mutex>
 
 #include "util/decision_json.h"
 #include "util/json_writer.h"
@@ -152,8 +153,13 @@ void DecisionLog::emit(Level level, const std::string& line) {
 
 void DecisionLog::flush() {
   if (pending_.empty()) return;
-  out_.write(pending_.data(), static_cast<std::streamsize>(pending_.size()));
-  out_.flush();
+  {
+    // The queue workers' logs share one stream: whole buffers, never interleaved.
+    static std::mutex shared_stream;
+    std::lock_guard<std::mutex> g(shared_stream);
+    out_.write(pending_.data(), static_cast<std::streamsize>(pending_.size()));
+    out_.flush();
+  }
   pending_.clear();
 }
 

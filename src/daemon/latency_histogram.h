@@ -19,6 +19,11 @@ class LatencyHistogram {
     ++counts_[i];
     sum_micros_ += micros;
   }
+  // Adds another histogram's observations (the same buckets).
+  void add(const LatencyHistogram& o) {
+    for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
+    sum_micros_ += o.sum_micros_;
+  }
   // Appends the Prometheus lines for metric `name` (cumulative buckets).
   void append_prometheus(std::string& out, const char* name) const;
   uint64_t count() const {
