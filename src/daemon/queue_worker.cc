@@ -94,7 +94,7 @@ void QueueWorker::stop() {
 }
 
 std::string QueueWorker::failure() const {
-  std::lock_guard<std::mutex> g(const_cast<std::mutex&>(mu_));
+  std::lock_guard<std::mutex> g(mu_);
   return failure_;
 }
 

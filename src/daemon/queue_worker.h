@@ -99,7 +99,7 @@ class QueueWorker {
   const DaemonConfig cfg_;  // as started (the settings a reload cannot change)
   size_t workers_;
   int failed_fd_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   ConntrackClient ct_;
   NfQueue queue_;
   bool verdict_expectations_ = false;
