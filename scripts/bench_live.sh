@@ -63,9 +63,11 @@ start() {  # command...: runs it in the router namespace as $consumer
 }
 stop() { [ -n "$consumer" ] && { kill "$consumer"; wait "$consumer" 2> /dev/null || true; }; consumer=""; rm -f "$LAB_DIR/s.sock"; }
 ftpgate_run() { start "$build/ftpgate" run --ports 2121,2122,2123 --status-socket "$LAB_DIR/s.sock" "$@"; }
-# The process's CPU time in microseconds: utime + stime of /proc/PID/stat, read at nanosecond
-# resolution from /proc/PID/schedstat (its first field: time on a CPU, user and system).
-cpu_us() { awk '{ printf "%d", $1 / 1000 }' "/proc/$1/schedstat"; }
+# The process's CPU time in microseconds, all its threads (ftpgate runs a worker per queue):
+# utime + stime, read at nanosecond resolution from each /proc/PID/task/TID/schedstat (its first
+# field: time on a CPU, user and system). A thread that ended takes its time with it: measure
+# while the process runs.
+cpu_us() { cat /proc/"$1"/task/*/schedstat 2> /dev/null | awk '{ s += $1 } END { printf "%d", s / 1000 }'; }
 queued() { in_router awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue; }
 # The consumer's CPU per queued packet from cpu_mark to cpu_since.
 cpu_mark() { cpu_t0=$(cpu_us "$consumer"); cpu_q0=$(queued); }

@@ -97,12 +97,15 @@ nft_skip_empty() {  # nfproto restriction ("" or "meta nfproto ipv4 ") -> accept
     done
   done
 }
-ipt_skip_empty() {  # iptables|ip6tables -> RETURN rules for the FTPGATE chain, one per data offset
-  local d
-  for d in $(seq 5 15); do
+ipt_skip_empty() {  # iptables|ip6tables -> the SKIP rules of FTPGATE_CONTROL (the template says)
+  local d queue_rule="-j NFQUEUE @QUEUE@@BYPASS@" lengths=40:80  # IPv4: 20 + 20..60
+  [ "$1" = ip6tables ] && lengths=60:100  # IPv6: the length match counts the 40-byte header
+  echo "-A FTPGATE_CONTROL -m length ! --length $lengths $queue_rule"
+  echo "-A FTPGATE_CONTROL -p tcp ! --tcp-flags FIN,SYN,RST,URG NONE $queue_rule"
+  for d in 8 5 6 7 9 10 11 12 13 14 15; do
     local match="0>>24&0xF=5&&0&0xFFFF=$((20 + 4 * d))&&32>>24=$((d << 4))"  # IHL 5, length, doff
     [ "$1" = ip6tables ] && match="4>>16=$((4 * d))&&4>>8&0xFF=6&&52>>24=$((d << 4))"  # next header TCP
-    echo "-A FTPGATE -p tcp -m multiport --ports $ports -m tcp --tcp-flags FIN,SYN,RST,URG NONE -m u32 --u32 \"$match\" -j RETURN"
+    echo "-A FTPGATE_CONTROL -m u32 --u32 \"$match\" -j RETURN"
   done
 }
 
@@ -113,6 +116,8 @@ unload() {
     while $ipt -D FORWARD -j FTPGATE 2> /dev/null; do :; done
     $ipt -F FTPGATE 2> /dev/null || true
     $ipt -X FTPGATE 2> /dev/null || true
+    $ipt -F FTPGATE_CONTROL 2> /dev/null || true
+    $ipt -X FTPGATE_CONTROL 2> /dev/null || true
   done
 }
 
@@ -171,12 +176,18 @@ load() {
     local ipt ipts=(iptables ip6tables)
     [ "$family" = ip ] && ipts=(iptables); [ "$family" = ip6 ] && ipts=(ip6tables)
     for ipt in "${ipts[@]}"; do
-      { sed -e '/^COMMIT$/d' -e '/^-A /d' "$rules_dir/ftpgate-queue.iptables.in"
-        [ "$skip_empty" = 1 ] && ipt_skip_empty "$ipt"
-        sed -n -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e "s/@BYPASS@/$([ "$bypass" = 1 ] && echo ' --queue-bypass')/" \
-            -e '/^-A /p' "$rules_dir/ftpgate-queue.iptables.in"
-        [ "$audit" = 1 ] && echo "-A FTPGATE -p tcp -m conntrack --ctstatus EXPECTED -m connmark --mark $ctmark/$ctmark -m tcp ! --tcp-flags SYN,FIN,RST NONE -j NFQUEUE $ipt_q --queue-bypass"
-        echo COMMIT; } | "$ipt-restore" --noflush
+      local line
+      while IFS= read -r line; do  # SKIP stands on a line of its own: that line, whole
+        case $line in
+          '#'*) ;;
+          @SKIP@) [ "$skip_empty" = 1 ] && ipt_skip_empty "$ipt" ;;
+          COMMIT) [ "$audit" = 1 ] && echo "-A FTPGATE -p tcp -m conntrack --ctstatus EXPECTED -m connmark --mark $ctmark/$ctmark -m tcp ! --tcp-flags SYN,FIN,RST NONE -j NFQUEUE $ipt_q --queue-bypass"
+                  echo COMMIT ;;
+          *) printf '%s\n' "$line" ;;
+        esac
+      done < "$rules_dir/ftpgate-queue.iptables.in" |
+        sed -e "s/@PORTS_COMMA@/$ports/" -e "s/@QUEUE@/$ipt_q/" -e "s/@BYPASS@/$([ "$bypass" = 1 ] && echo ' --queue-bypass')/" |
+        "$ipt-restore" --noflush
       $ipt -I FORWARD 1 -j FTPGATE
     done
   fi
@@ -189,6 +200,6 @@ load() {
 case $cmd in
   load) load ;;
   unload) unload; echo "rules.sh: unloaded" ;;
-  status) nft list table inet ftpgate 2> /dev/null || echo "no nft table"; iptables -S FTPGATE 2> /dev/null || true ;;
+  status) nft list table inet ftpgate 2> /dev/null || echo "no nft table"; iptables -S FTPGATE 2> /dev/null && iptables -S FTPGATE_CONTROL 2> /dev/null || true ;;
   *) sed -n '2,30p' "$0"; exit 2 ;;
 esac

@@ -45,7 +45,7 @@ stop_daemon() {
 # counters of its skip rules (iptables RETURN rules, or nft rules matching @th,96,8).
 acks_past_queue() {  # [namespace command prefix, default in_router]
   local in=${1:-in_router}
-  { $in iptables -w -L FTPGATE -v -x -n 2> /dev/null; $in ip6tables -w -L FTPGATE -v -x -n 2> /dev/null; } |
+  { $in iptables -w -L FTPGATE_CONTROL -v -x -n 2> /dev/null; $in ip6tables -w -L FTPGATE_CONTROL -v -x -n 2> /dev/null; } |
     awk '/RETURN/ && /u32/ { s += $1 } END { print s + 0 }'
   $in nft list table inet ftpgate 2> /dev/null | grep -F '@th,96,8' | grep -oE 'counter packets [0-9]+' |
     awk '{ s += $3 } END { print s + 0 }'
