@@ -141,15 +141,20 @@ elif grep -q "^tls_start control" "$LAB_DIR/ftpgate.log"; then ok "FTPS without 
 else bad "FTPS without CCC: blocked but no tls_start logged"; fi
 
 # --- loading the rules again replaces them; signals ------------------------------------------
-rules --helper "$helper" --queue 0
-n_jump=$(in_router iptables -S FORWARD 2> /dev/null | grep -c -- '-j FTPGATE')
-n_queue=$(in_router iptables -S FTPGATE 2> /dev/null | grep -c NFQUEUE)
-n_nft_queue=$(in_router nft list table inet ftpgate | grep -c ' queue ')
+# What rules.sh put in the router (counters blanked), and how many jumps FORWARD has to it.
+rules_text() {
+  { in_router iptables -S; in_router ip6tables -S; in_router nft list table inet ftpgate; } 2> /dev/null |
+    sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
+}
+in_router bash "$top/scripts/rules.sh" unload > /dev/null
+rules --helper "$helper" --queue 0; once=$(rules_text)
+rules --helper "$helper" --queue 0; twice=$(rules_text)
+n_jump=$(printf '%s\n' "$twice" | grep -c -- '-A FORWARD -j FTPGATE$')
 n_tables=$(in_router nft list tables | grep -c 'inet ftpgate')
-# iptables form: one jump, one NFQUEUE rule; nft form: the two queue statements (dport, sport).
-if [ "$n_jump$n_queue$n_nft_queue$n_tables" = 1101 ] || [ "$n_jump$n_queue$n_nft_queue$n_tables" = 0021 ]; then
-  ok "rules loaded twice: no duplicates ($([ "$n_nft_queue" = 2 ] && echo "nft queue" || echo "iptables NFQUEUE") form)"
-else bad "rules loaded twice: $n_jump jumps, $n_queue iptables queue rules, $n_nft_queue nft queue statements, $n_tables tables"; fi
+form=$(printf '%s\n' "$twice" | grep -q ' queue num ' && echo "nft queue" || echo "iptables NFQUEUE")
+if [ "$once" = "$twice" ] && [ "$n_tables" = 1 ] && { [ "$form" = "nft queue" ] || [ "$n_jump" -ge 1 ] && [ "$n_jump" -le 2 ]; }; then
+  ok "rules loaded twice: the same rules as loaded once, no duplicates ($form form, $(printf '%s\n' "$twice" | grep -c .) lines)"
+else bad "rules loaded twice differ from once: $(diff <(printf '%s\n' "$once") <(printf '%s\n' "$twice") | head -5 | tr '\n' ' ') (jumps $n_jump, tables $n_tables)"; fi
 if [ "$quick" != 1 ]; then
 kill -USR1 "$daemon_pid"; sleep 0.3
 if grep -q '^ftpgate_expectations_installed_total [1-9]' "$LAB_DIR/ftpgate.log"; then ok "SIGUSR1 prints the counters"

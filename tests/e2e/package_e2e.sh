@@ -93,7 +93,8 @@ kill "$daemon_pid"; wait "$daemon_pid" 2> /dev/null; daemon_pid=""   # systemctl
 if in_ns env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ftpgate > /tmp/$ns.apt 2>&1; then
   ok "apt-get remove ftpgate"
 else bad "apt-get remove: $(tail -3 /tmp/$ns.apt)"; fi
-if ! in_ns nft list table inet ftpgate > /dev/null 2>&1 && ! in_ns iptables -S FTPGATE > /dev/null 2>&1; then
+if ! in_ns nft list table inet ftpgate > /dev/null 2>&1 && ! in_ns iptables -S FTPGATE > /dev/null 2>&1 &&
+   ! in_ns iptables -S FTPGATE_CONTROL > /dev/null 2>&1; then
   ok "no ftpgate rules left loaded after removal"
 else bad "rules left: $(in_ns nft list tables | tr '\n' ' ') $(in_ns iptables -S | grep -c FTPGATE)"; fi
 [ ! -e /usr/sbin/ftpgate ] && ok "binary removed" || bad "/usr/sbin/ftpgate still there"
