@@ -56,7 +56,7 @@ if [ ! -f "$initrd" ] || [ "$top/tests/stock_kernel/initramfs_init" -nt "$initrd
   (cd "$staging" && find . | cpio -o -H newc 2> /dev/null | gzip -1) > "$initrd"
 fi
 
-parts=${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 jool policy audit evasion latency systemd}
+parts=${FTPGATE_STAGE_PARTS:-check gateway helper nat nat64 policy audit evasion latency systemd}
 # The jool part: Jool's NAT64 modules, built here for the guest's kernel (scripts/jool_module.sh).
 jool_modules=""
 if [[ " $parts " == *" jool "* ]]; then
