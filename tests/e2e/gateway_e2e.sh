@@ -85,8 +85,10 @@ record_expectations() {  # case -> $LAB_DIR/exp-<mode>-<case> (shape) and .ports
   local mode=$1 name=$2 log="$LAB_DIR/events"
   ip netns exec "${LAB}r" conntrack -E expect > "$log" 2> /dev/null &
   local ev=$!
-  sleep 0.3
+  sleep 0.5  # subscribed (a loaded CI machine once took longer than 0.3 s: no event recorded)
   transfer_ok "$name"; local rc=$?
+  # Every case installs at least one expectation: its event may still be on its way.
+  for _ in $(seq 30); do grep -q '\[NEW\]' "$log" && break; sleep 0.1; done
   sleep 0.3; kill "$ev" 2> /dev/null; wait "$ev" 2> /dev/null
   awk '/\[NEW\]/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (!(kv[1] in seen)) { seen[kv[1]] = 1; v[kv[1]] = kv[2] } }
          print v["src"], v["dst"], v["mask-src"], v["mask-dst"], v["master-src"], v["master-dst"]; delete seen }' \
