@@ -140,5 +140,16 @@ TEST(StatusText, JsonAndTableKeyLabelledFamiliesByTheirFirstLabel) {
   EXPECT_EQ(table.find("q_total (1)"), std::string::npos) << table;
 }
 
+TEST(StatusText, QueuedPacketsPerEndedSessionCountsEveryWayASessionEnds) {
+  Figures f;
+  EXPECT_NE(f.text().find("\nftpgate_queued_packets_per_ended_session 0.00\n"), std::string::npos)
+      << "0 before any session ended";
+  f.daemon.packets = 100;
+  f.engine.sessions_closed = 4;
+  f.engine.sessions_expired = 1;
+  f.engine.sessions_released = 3;
+  EXPECT_NE(f.text().find("\nftpgate_queued_packets_per_ended_session 12.50\n"), std::string::npos) << f.text();
+}
+
 }  // namespace
 }  // namespace ftpgate
