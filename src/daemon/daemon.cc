@@ -288,18 +288,15 @@ int run_daemon(DaemonOptions options) {
               info.last_reload_ok = false;
               ++info.reloads_failed;
               log.write(Level::kError, "reload_refused", "reload refused, keeping the running policy: " + *err);
-              // logrotate's SIGHUP: the running audit log is reopened all the same.
-              fresh = cfg;
-              fresh.audit_log = audit_path;
             }
-            // The new configuration (or, refused, the running one with its audit log reopened)
-            // in every worker.
+            // The new configuration in every worker; refused, the running audit log is reopened
+            // all the same (logrotate's SIGHUP).
             std::optional<std::string> audit_failed;
             for (auto& w : workers)
-              if (auto f = w->locked([&](QueueWorker& x) { return err ? x.reopen_audit(fresh.audit_log) : x.apply(fresh); }))
+              if (auto f = w->locked([&](QueueWorker& x) { return err ? x.reopen_audit(audit_path) : x.apply(fresh); }))
                 audit_failed = f;
             if (audit_failed) log.write(Level::kError, "audit_reopen_failed", *audit_failed);
-            else if (!fresh.audit_log.empty()) audit_path = fresh.audit_log;
+            else if (!err && !fresh.audit_log.empty()) audit_path = fresh.audit_log;
             if (err) continue;
             info.last_reload_ok = true;
             info.last_reload_success_micros = info.last_reload_micros;
