@@ -206,6 +206,10 @@ void QueueWorker::judge_batch(bool& more) {
     }
     const Micros read_at = monotonic_micros();
     for (const QueuedPacket& p : packets_) judged_.push_back({read_at, judge_packet(p, read_at)});
+    if (queue_.emptied()) {  // nothing more was waiting: the verdicts go, then epoll waits
+      more = false;
+      break;
+    }
   }
   queue_.flush();
   const Micros sent_at = monotonic_micros();

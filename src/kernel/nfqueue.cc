@@ -7,6 +7,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
@@ -14,7 +15,19 @@
 namespace ftpgate {
 
 NfQueue::NfQueue(uint16_t queue, uint32_t max_len, bool fail_open, uint32_t verdict_batch)
-    : sock_(NETLINK_NETFILTER), queue_(queue), buf_(kNetlinkBufferSize), batch_(verdict_batch) {
+    : sock_(NETLINK_NETFILTER),
+      queue_(queue),
+      slots_(std::clamp<uint32_t>(verdict_batch, 1, kMaxMessagesPerReceive)),
+      buf_(new char[size_t{slots_} * kNetlinkBufferSize]),
+      messages_(slots_),
+      iov_(slots_),
+      batch_(verdict_batch) {
+  for (uint32_t i = 0; i < slots_; ++i) {
+    iov_[i] = iovec{buf_.get() + size_t{i} * kNetlinkBufferSize, kNetlinkBufferSize};
+    messages_[i].msg_hdr = msghdr{};
+    messages_[i].msg_hdr.msg_iov = &iov_[i];
+    messages_[i].msg_hdr.msg_iovlen = 1;
+  }
   const std::string q = std::to_string(queue);
   if (int rc = configure(NFQNL_CFG_CMD_BIND, false, 0); rc != 0) {
     // The kernel answers EPERM (older kernels EBUSY) when another socket holds the queue.
@@ -88,18 +101,28 @@ int parse_packet(const nlmsghdr* nlh, void* data) {
 
 NfQueue::Read NfQueue::read(std::vector<QueuedPacket>& out) {
   out.clear();
+  emptied_ = false;
   for (;;) {
-    const long n = sock_.receive(buf_.data(), buf_.size());
+    // Non-blocking, recvmmsg returns what was waiting (at least one message) as soon as the
+    // socket runs empty or the slots are full: one system call for every packet of a wake-up.
+    const int n = recvmmsg(sock_.fd(), messages_.data(), slots_, MSG_DONTWAIT, nullptr);
     if (n < 0) {
-      if (n == -EINTR) continue;
-      if (n == -ENOBUFS) {  // the kernel dropped messages for us; keep going
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {  // the kernel dropped messages for us; keep going
         ++stats_.enobufs;
         continue;
       }
-      return n == -EAGAIN || n == -EWOULDBLOCK ? Read::kNothing : Read::kFailed;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        emptied_ = true;
+        return Read::kNothing;
+      }
+      return Read::kFailed;
     }
+    ++stats_.receives;
+    emptied_ = static_cast<uint32_t>(n) < slots_;
     ReadCtx ctx{&out, &stats_};
-    mnl_cb_run(buf_.data(), static_cast<size_t>(n), 0, sock_.portid(), parse_packet, &ctx);
+    for (int i = 0; i < n; ++i)
+      mnl_cb_run(iov_[i].iov_base, messages_[i].msg_len, 0, sock_.portid(), parse_packet, &ctx);
     return Read::kPackets;
   }
 }

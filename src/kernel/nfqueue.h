@@ -3,7 +3,10 @@
 // NFQA_CFG_F_GSO (whole GSO packets, no segmentation before queueing) and NFQA_CFG_F_FAIL_OPEN
 // (the kernel accepts instead of dropping when the queue is full), copies whole packets, sets
 // NETLINK_NO_ENOBUFS and a large receive buffer, and gives verdicts.
+#include <sys/socket.h>
+
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,8 @@ struct QueuedPacket {
   X(received, "queue_packets_total")                                                             \
   X(enobufs, "queue_enobufs_total")     /* receive overruns: packets the kernel could not deliver */ \
   X(malformed, "queue_malformed_total") /* messages without a packet header or payload */        \
+  /* recvmmsg calls that brought packets: fewer than the packets when several are read at once */ \
+  X(receives, "queue_receives_total")                                                            \
   X(verdict_errors, "queue_verdict_errors_total")                                                \
   X(verdicts, "queue_verdicts_total")   /* verdict messages: one per packet, sent once decided */ \
   /* sendmsg calls that carried verdicts: fewer than the verdicts when several leave together */ \
@@ -63,10 +68,18 @@ class NfQueue {
   // CONFIG_NETFILTER_NETLINK_GLUE_CT; bound without it where the kernel refuses it).
   bool conntrack_glue() const { return conntrack_glue_; }
 
-  // Reads what one receive brings (non-blocking) into `out` (cleared first): the packets, whose
-  // payload views stay valid until the next read. kNothing when no message is waiting.
+  // Reads what one receive brings (non-blocking, recvmmsg: up to kMaxMessagesPerReceive
+  // messages, fewer when verdict_batch is smaller) into `out` (cleared first): the packets,
+  // whose payload views stay valid until the next read. kNothing when no message is waiting.
   enum class Read : uint8_t { kPackets, kNothing, kFailed };
   Read read(std::vector<QueuedPacket>& out);
+  // The last read took fewer messages than it had room for: the socket was empty then, so
+  // reading again before the next wake-up would only cost a system call that finds nothing.
+  bool emptied() const { return emptied_; }
+  // One receive's room: each message has a buffer of kNetlinkBufferSize (a whole 64 KiB
+  // packet and its attributes), so 8 messages hold about 580 KiB, allocated once per queue
+  // and touched only as far as packets fill it.
+  static constexpr uint32_t kMaxMessagesPerReceive = 8;
   // The caller's fate for each packet read: accept() or verdict() once decided, or hold() (a
   // verdict comes later, by verdict()). Plain verdicts are gathered (VerdictBatch) and leave
   // when verdict_batch of them are waiting, before a verdict that carries bytes or an
@@ -93,7 +106,11 @@ class NfQueue {
   NetlinkSocket sock_;
   uint16_t queue_;
   bool conntrack_glue_ = false;
-  std::vector<char> buf_;
+  uint32_t slots_;                  // messages per receive
+  std::unique_ptr<char[]> buf_;     // slots_ x kNetlinkBufferSize, not zeroed
+  std::vector<mmsghdr> messages_;   // one per slot, pointing into buf_
+  std::vector<iovec> iov_;
+  bool emptied_ = false;
   NfQueueStats stats_;
   std::set<uint32_t> held_;
   VerdictBatch batch_;

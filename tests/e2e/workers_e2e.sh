@@ -2,7 +2,7 @@
 # End-to-end: one worker thread per queue (ftpgate run --queue 0-1, rules.sh load --queue 0-1).
 # Eight client addresses spread over the two queues by the kernel's hash of the address pair:
 #   - passive and active transfers from every address, byte-exact through the drop policy
-#   - both queues carried packets, and each worker saw only whole sessions: no stream gap, no
+#   - both queues carried packets, read by recvmmsg (receives <= packets), and each worker saw only whole sessions: no stream gap, no
 #     reply paired with an unseen command, no pickup (a connection split over the workers would
 #     show all three)
 #   - the audit (rules.sh --audit queues the data connections' SYN/FIN/RST): every transfer's
@@ -51,6 +51,11 @@ done
 q0=$(labelled queue_packets_total 'queue="0"'); q1=$(labelled queue_packets_total 'queue="1"')
 [ "${q0:-0}" -gt 0 ] && [ "${q1:-0}" -gt 0 ] && ok "both queues carried packets (queue 0: $q0, queue 1: $q1)" ||
   bad "the packets did not spread: queue 0 ${q0:-none}, queue 1 ${q1:-none}"
+# Each worker reads with recvmmsg: one receive brings every packet waiting, up to 8.
+r0=$(labelled queue_receives_total 'queue="0"'); r1=$(labelled queue_receives_total 'queue="1"')
+[ "${r0:-0}" -gt 0 ] && [ "${r0:-0}" -le "${q0:-0}" ] && [ "${r1:-0}" -gt 0 ] && [ "${r1:-0}" -le "${q1:-0}" ] &&
+  ok "receives per queue at most its packets (queue 0: $r0 for $q0, queue 1: $r1 for $q1)" ||
+  bad "receives: queue 0 ${r0:-none} for ${q0:-none}, queue 1 ${r1:-none} for ${q1:-none}"
 gap=$(labelled refusals_total 'reason="stream_gap"')
 unseen=$(metric replies_to_unseen_commands_total); pickups=$(metric midstream_pickups_total)
 [ "${gap:-1}" = 0 ] && [ "${unseen:-1}" = 0 ] && [ "${pickups:-1}" = 0 ] &&
