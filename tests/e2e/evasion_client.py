@@ -387,6 +387,40 @@ def control_allowed_command(phase):
 
 
 @case
+def reused_ports_after_reset(phase):
+    # A connection ended by the client's RST at the next sequence number (while the policy
+    # guards, ftpgate keeps its session for reset_linger: the RST may be lost after the
+    # router), then at once a new connection on the same addresses and ports, as a client
+    # behind a NAT that recycles its ports does: only the new connection's SYN tells ftpgate
+    # that these bytes start a new stream. Its allowed commands must work in both runs.
+    rel, path = target("reused_ports_after_reset", phase, "x.txt", b"12345\n")
+    first = Flow(server_port("vsftpd"))
+    try:
+        first.connect()
+        first.login()
+        first.send("CWD w\r\n")
+        r0 = first.settle()
+    finally:
+        first.close()
+    time.sleep(0.3)
+    fl = Flow(server_port("vsftpd"), sport=first.sport)
+    r1 = r2 = None
+    try:
+        fl.connect()
+        fl.login()
+        fl.send("CWD w\r\n")
+        r1 = fl.settle()
+        fl.send("SIZE %s\r\n" % os.path.basename(rel))
+        r2 = fl.settle()
+    except Harness as e:
+        return False, "the second connection from port %d stopped: %s" % (fl.sport, e), "", {"sport": fl.sport}
+    finally:
+        fl.close()
+    ok = bool(r0 and r0.startswith("250") and r1 and r1.startswith("250") and r2 and r2.startswith("213 6"))
+    return ok, "vsftpd answered CWD %r, then on the same ports CWD %r, SIZE %r" % (r0, r1, r2), "", {"sport": fl.sport}
+
+
+@case
 def control_plain_denied_proftpd(phase):
     return dele_case("control_plain_denied_proftpd", phase, "proftpd",
                      lambda fl, t: fl.send("DELE %s\r\n" % t[0]))

@@ -20,7 +20,10 @@
 # RSTs the crafted client means carry mark 0x7e7e).
 # Cases (one ok/FAIL line each, saying what the server did in both runs):
 #   controls: control_plain_denied (vsftpd), control_plain_denied_proftpd,
-#     control_allowed_command (CWD and SIZE must work in both runs), identity_control_anonymous
+#     control_allowed_command (CWD and SIZE must work in both runs), identity_control_anonymous,
+#     reused_ports_after_reset (a connection reset, then a new one on the same ports at once,
+#     while ftpgate still keeps the old session: CWD and SIZE must work in both runs; only the
+#     SYN shows the new stream, which is why SYNs are queued)
 #   one packet: two_denied_lines_one_packet (+ _ipv6, _proftpd), allowed_then_denied_one_packet
 #   resets and invalid copies: rst_out_of_window_between (DE | RST far outside the window |
 #     LE x), rst_lost_at_next_seq (an RST at the next sequence number, valid for conntrack,
@@ -211,7 +214,7 @@ write_conf() {  # FILE with|without [extra lines]
     fi
     printf '%s\n' "$@"; } > "$f"
 }
-main_cases="control_plain_denied control_allowed_command control_plain_denied_proftpd
+main_cases="control_plain_denied control_allowed_command reused_ports_after_reset control_plain_denied_proftpd
   two_denied_lines_one_packet allowed_then_denied_one_packet two_denied_lines_one_packet_ipv6
   two_denied_lines_one_packet_proftpd
   rst_out_of_window_between bad_checksum_first_copy ooo_longer_copy_differs
@@ -311,7 +314,7 @@ for c in $main_cases $slow_cases $table_cases; do
   wo_what=$(field without "$c" what); wi_what=$(field with "$c" what)
   wi_notes=$(field with "$c" notes)
   case $c in
-    control_allowed_command)
+    control_allowed_command|reused_ports_after_reset)
       if [ "$wo" = true ] && [ "$wi" = true ]; then ok "$c: without policy $wo_what; with policy $wi_what"
       else bad "$c: the allowed commands must work: without policy $wo_what; with policy $wi_what"; fi
       continue ;;
