@@ -88,11 +88,15 @@ SegmentVerdict Engine::on_segment(const TcpSegment& seg, Micros now) {
     if (!seg.has(tcp_flags::kSyn)) {
       emit_event(it->second, SessionEvent::kPickup, now);
     } else {
-      if (opened_.size() >= 2 * size_t{policy_.max_sessions})
-        std::erase_if(opened_, [&](const auto& o) {
-          const Session* s = find(o.first);
-          return s == nullptr || s->id() != o.second || s->established();
-        });
+      // Entries at the front whose session ended or completed its handshake go now (a
+      // held-open session must not keep its 48-byte entry); behind an old unestablished one
+      // they wait for the compaction at twice max_sessions.
+      const auto stale = [&](const std::pair<ControlFlow, uint64_t>& o) {
+        const Session* s = find(o.first);
+        return s == nullptr || s->id() != o.second || s->established();
+      };
+      while (!opened_.empty() && stale(opened_.front())) opened_.pop_front();
+      if (opened_.size() >= 2 * size_t{policy_.max_sessions}) std::erase_if(opened_, stale);
       opened_.emplace_back(key, it->second.id());
     }
   }
