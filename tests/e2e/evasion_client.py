@@ -726,6 +726,44 @@ def identity_forged_230(phase):
 
 
 @case
+def identity_forged_banner_first(phase):
+    # Port 2100 denies only user anonymous. At once after the handshake, before vsftpd's
+    # banner, a banner in the server's name (sent by the client through the router, as
+    # above): a gateway that bound the server's direction to the first server segment it saw
+    # (not to the SYN-ACK) would take it for the server's and vsftpd's own for forged. The
+    # client then goes on blind, every reply forged the moment its command is sent: vsftpd's
+    # own codes to USER anonymous and PASS (230, 230), then 230 to USER alice (vsftpd: 530, the
+    # session stays anonymous), then DELE. Each forged reply is as long as vsftpd's (learnt
+    # from a first connection), so the client never acknowledges a byte vsftpd has not sent.
+    probe = Flow(server_port("identity"))
+    try:
+        probe.connect()
+        lines = [probe.reply()]
+        for cmd in ("USER anonymous", "PASS x", "USER alice"):
+            probe.send(cmd + "\r\n")
+            lines.append(probe.reply())
+    finally:
+        probe.close()
+    if None in lines or lines[0][:3] != "220" or lines[3][:3] != "530":
+        raise Harness("the first connection was answered %r" % lines)
+
+    def forged(code, like):
+        return (code + " " + "x" * (len(like) + 2 - 6) + "\r\n").encode()
+
+    def dialogue(fl, t):
+        fl.connect()
+        fl.forge_from_server("PA", payload=forged("220", lines[0]))
+        for cmd, code, like in (("USER anonymous", lines[1][:3], lines[1]),
+                                ("PASS x", lines[2][:3], lines[2]), ("USER alice", "230", lines[3])):
+            time.sleep(0.3)
+            fl.send(cmd + "\r\n")
+            fl.forge_from_server("PA", payload=forged(code, like))
+        time.sleep(0.3)
+        fl.send("DELE %s\r\n" % t[0])
+    return dele_case("identity_forged_banner_first", phase, "identity", dialogue=dialogue)
+
+
+@case
 def identity_control_anonymous(phase):
     return dele_case("identity_control_anonymous", phase, "identity",
                      lambda fl, t: fl.send("DELE %s\r\n" % t[0]))

@@ -48,7 +48,10 @@
 #     identity_forgotten_by_rst (after the anonymous login, an RST at the next sequence number
 #     lost before the server, then DELE: the gateway may pick the session up without its user),
 #     identity_forged_230 (USER alice, and at once a 230 in the server's name, sent by the
-#     client through the router, as long as vsftpd's 530: then DELE as the anonymous user)
+#     client through the router, as long as vsftpd's 530: then DELE as the anonymous user),
+#     identity_forged_banner_first (a banner in the server's name before vsftpd's, then blind:
+#     anonymous login, USER alice and a forged 230, DELE: the SYN-ACK, queued, has bound the
+#     server's direction to its interface already)
 #   forgetting: silent_denied_session_continues (11.5 s of silence after a denied line, in the
 #     background of the others), session_table_full (max_sessions = 4, 8 spoofed SYNs)
 #   audit (audit_log): audit_pipelined_pasv_retr (PASV and RETR in one segment: the record must
@@ -226,7 +229,7 @@ main_cases="control_plain_denied control_allowed_command reused_ports_after_rese
   long_line_vsftpd nul_in_line_vsftpd nul_in_line_proftpd tab_after_verb_proftpd
   iac_inside_verb_proftpd iac_before_verb_proftpd lowercase_verb bare_lf_line
   identity_user_after_anonymous identity_control_anonymous identity_pipelined_login
-  identity_forgotten_by_rst identity_forged_230 ipv4_fragments ipv6_dstopts_header audit_plain_pasv_retr audit_pipelined_pasv_retr
+  identity_forgotten_by_rst identity_forged_230 identity_forged_banner_first ipv4_fragments ipv6_dstopts_header audit_plain_pasv_retr audit_pipelined_pasv_retr
   urgent_byte_in_verb tiny_segments keepalive_byte_then_overlap window_edge_probe_byte syn_with_data"
 slow_cases="silent_denied_session_continues"
 table_cases="session_table_full"
