@@ -76,8 +76,10 @@ nft_has_queue() {
 }
 
 # Segments that cannot carry an FTP byte skip the queue: no payload, and none of SYN, FIN, RST
-# (ftpgate anchors streams, binds interfaces and ends sessions on those) or URG (an urgent
-# pointer moves a later byte out of the stream). A zero payload is proven from the headers,
+# (ftpgate anchors streams, binds interfaces and ends sessions on those; the evasion suite's
+# reused_ports_after_reset and identity_forged_banner_first fail with SYNs skipped, and with
+# FINs skipped the sessions of a churn outlive their connections) or URG (an urgent pointer
+# moves a later byte out of the stream). A zero payload is proven from the headers,
 # without arithmetic: the IP length equals the TCP header's own length (IPv4: 20 + 4 * doff,
 # only an IP header of 20 bytes; IPv6: 4 * doff, only without extension headers). The TCP
 # header's 13th byte is data offset << 4 with the reserved bits zero; anything else is queued.
