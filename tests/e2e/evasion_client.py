@@ -369,10 +369,8 @@ def control_plain_denied(phase):
                      lambda fl, t: fl.send("DELE %s\r\n" % t[0]))
 
 
-@case
-def control_allowed_command(phase):
-    rel, path = target("control_allowed_command", phase, "x.txt", b"12345\n")
-    fl = Flow(server_port("vsftpd"))
+def cwd_and_size(fl, rel):
+    """Connects, logs in, then CWD w and SIZE of the target REL: vsftpd's two answers."""
     try:
         fl.connect()
         fl.login()
@@ -382,8 +380,18 @@ def control_allowed_command(phase):
         r2 = fl.settle()
     finally:
         fl.close()
-    ok = bool(r1 and r1.startswith("250") and r2 and r2.startswith("213 6"))
-    return ok, "vsftpd answered CWD %r, SIZE %r" % (r1, r2), ""
+    return r1, r2
+
+
+def cwd_and_size_worked(r1, r2):
+    return bool(r1 and r1.startswith("250") and r2 and r2.startswith("213 6"))
+
+
+@case
+def control_allowed_command(phase):
+    rel, _ = target("control_allowed_command", phase, "x.txt", b"12345\n")
+    r1, r2 = cwd_and_size(Flow(server_port("vsftpd")), rel)
+    return cwd_and_size_worked(r1, r2), "vsftpd answered CWD %r, SIZE %r" % (r1, r2), ""
 
 
 @case
@@ -393,31 +401,17 @@ def reused_ports_after_reset(phase):
     # router), then at once a new connection on the same addresses and ports, as a client
     # behind a NAT that recycles its ports does: only the new connection's SYN tells ftpgate
     # that these bytes start a new stream. Its allowed commands must work in both runs.
-    rel, path = target("reused_ports_after_reset", phase, "x.txt", b"12345\n")
+    rel, _ = target("reused_ports_after_reset", phase, "x.txt", b"12345\n")
     first = Flow(server_port("vsftpd"))
-    try:
-        first.connect()
-        first.login()
-        first.send("CWD w\r\n")
-        r0 = first.settle()
-    finally:
-        first.close()
+    before = cwd_and_size(first, rel)
     time.sleep(0.3)
     fl = Flow(server_port("vsftpd"), sport=first.sport)
-    r1 = r2 = None
     try:
-        fl.connect()
-        fl.login()
-        fl.send("CWD w\r\n")
-        r1 = fl.settle()
-        fl.send("SIZE %s\r\n" % os.path.basename(rel))
-        r2 = fl.settle()
+        after = cwd_and_size(fl, rel)
     except Harness as e:
         return False, "the second connection from port %d stopped: %s" % (fl.sport, e), "", {"sport": fl.sport}
-    finally:
-        fl.close()
-    ok = bool(r0 and r0.startswith("250") and r1 and r1.startswith("250") and r2 and r2.startswith("213 6"))
-    return ok, "vsftpd answered CWD %r, then on the same ports CWD %r, SIZE %r" % (r0, r1, r2), "", {"sport": fl.sport}
+    ok = cwd_and_size_worked(*before) and cwd_and_size_worked(*after)
+    return ok, "vsftpd answered CWD, SIZE %r, then on the same ports %r" % (before, after), "", {"sport": fl.sport}
 
 
 @case
