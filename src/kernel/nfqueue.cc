@@ -14,16 +14,19 @@
 
 namespace ftpgate {
 
+static_assert(NfQueue::kSlotStride >= kNetlinkBufferSize && NfQueue::kSlotStride % NLMSG_ALIGNTO == 0,
+              "every message of a receive must start where a netlink header may");
+
 NfQueue::NfQueue(uint16_t queue, uint32_t max_len, bool fail_open, uint32_t verdict_batch)
     : sock_(NETLINK_NETFILTER),
       queue_(queue),
       slots_(std::clamp<uint32_t>(verdict_batch, 1, kMaxMessagesPerReceive)),
-      buf_(new char[size_t{slots_} * kNetlinkBufferSize]),
+      buf_(new char[size_t{slots_} * kSlotStride]),
       messages_(slots_),
       iov_(slots_),
       batch_(verdict_batch) {
   for (uint32_t i = 0; i < slots_; ++i) {
-    iov_[i] = iovec{buf_.get() + size_t{i} * kNetlinkBufferSize, kNetlinkBufferSize};
+    iov_[i] = iovec{buf_.get() + size_t{i} * kSlotStride, kNetlinkBufferSize};
     messages_[i].msg_hdr = msghdr{};
     messages_[i].msg_hdr.msg_iov = &iov_[i];
     messages_[i].msg_hdr.msg_iovlen = 1;

@@ -80,6 +80,9 @@ class NfQueue {
   // packet and its attributes), so 8 messages hold about 580 KiB, allocated once per queue
   // and touched only as far as packets fill it.
   static constexpr uint32_t kMaxMessagesPerReceive = 8;
+  // Where one message's buffer starts after the previous one's: rounded up so that every
+  // message is aligned as netlink headers need (kNetlinkBufferSize itself is odd).
+  static constexpr size_t kSlotStride = (kNetlinkBufferSize + 15) & ~size_t{15};
   // The caller's fate for each packet read: accept() or verdict() once decided, or hold() (a
   // verdict comes later, by verdict()). Plain verdicts are gathered (VerdictBatch) and leave
   // when verdict_batch of them are waiting, before a verdict that carries bytes or an
@@ -107,7 +110,7 @@ class NfQueue {
   uint16_t queue_;
   bool conntrack_glue_ = false;
   uint32_t slots_;                  // messages per receive
-  std::unique_ptr<char[]> buf_;     // slots_ x kNetlinkBufferSize, not zeroed
+  std::unique_ptr<char[]> buf_;     // slots_ x kSlotStride, not zeroed
   std::vector<mmsghdr> messages_;   // one per slot, pointing into buf_
   std::vector<iovec> iov_;
   bool emptied_ = false;
