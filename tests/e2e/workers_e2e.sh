@@ -2,9 +2,9 @@
 # End-to-end: one worker thread per queue (ftpgate run --queue 0-1, rules.sh load --queue 0-1).
 # Eight client addresses spread over the two queues by the kernel's hash of the address pair:
 #   - passive and active transfers from every address, byte-exact through the drop policy
-#   - both queues carried packets, read by recvmmsg (receives <= packets), and each worker saw only whole sessions: no stream gap, no
-#     reply paired with an unseen command, no pickup (a connection split over the workers would
-#     show all three)
+#   - both queues carried packets, read by recvmmsg (receives <= packets), and each worker saw
+#     only whole sessions: no stream gap, no reply paired with an unseen command, no pickup (a
+#     connection split over the workers would show all three)
 #   - the audit (rules.sh --audit queues the data connections' SYN/FIN/RST): every transfer's
 #     record names its data connection, found in the worker that holds its control session
 #   - a deny rule judged in both workers, its hits summed in one status; SIGHUP takes it away
