@@ -691,6 +691,11 @@ def identity_user_after_anonymous(phase):
     return dele_case("identity_user_after_anonymous", phase, "identity", send)
 
 
+def forged_reply(code, like):
+    """A reply line with CODE exactly as long as the server's reply LIKE (given without its CRLF)."""
+    return (code + " " + "x" * (len(like) + 2 - 6) + "\r\n").encode()
+
+
 @case
 def identity_forged_230(phase):
     # Port 2100 denies only user anonymous. Logged in as anonymous, the client sends USER
@@ -702,8 +707,7 @@ def identity_forged_230(phase):
         first = fl.settle()
         if not first or not first.startswith("530"):
             raise Harness("USER alice answered %r" % first)
-        n = len(first) + 2
-        forged = ("230 " + "x" * (n - 6) + "\r\n").encode()
+        forged = forged_reply("230", first)
         at = fl.next
         # The first copy of the second USER alice is lost before the server, so the forged
         # 230 surely passes the gateway before vsftpd's 530; then the same bytes again.
@@ -741,17 +745,14 @@ def identity_forged_banner_first(phase):
     if None in lines or lines[0][:3] != "220" or lines[3][:3] != "530":
         raise Harness("the first connection was answered %r" % lines)
 
-    def forged(code, like):
-        return (code + " " + "x" * (len(like) + 2 - 6) + "\r\n").encode()
-
     def dialogue(fl, t):
         fl.connect()
-        fl.forge_from_server("PA", payload=forged("220", lines[0]))
+        fl.forge_from_server("PA", payload=forged_reply("220", lines[0]))
         for cmd, code, like in (("USER anonymous", lines[1][:3], lines[1]),
                                 ("PASS x", lines[2][:3], lines[2]), ("USER alice", "230", lines[3])):
             time.sleep(0.3)
             fl.send(cmd + "\r\n")
-            fl.forge_from_server("PA", payload=forged(code, like))
+            fl.forge_from_server("PA", payload=forged_reply(code, like))
         time.sleep(0.3)
         fl.send("DELE %s\r\n" % t[0])
     return dele_case("identity_forged_banner_first", phase, "identity", dialogue=dialogue)
